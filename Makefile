@@ -1,0 +1,169 @@
+# leaktap build. `make` builds the release image build/leaktap for the board
+# chosen in .config; sanitizer and fuzz builds live in build/asan and
+# build/fuzz so the variants never mix. See README.md.
+
+SHELL := /bin/bash
+PY := /usr/bin/python3
+B := build
+CONFIG := .config
+export KCONFIG_CONFIG := $(CONFIG)
+
+-include $(CONFIG)
+unquote = $(patsubst "%",%,$(1))
+BOARD := $(or $(call unquote,$(CONFIG_BOARD)),native_sim)
+KCONFIG_FILES := Kconfig $(shell find board firmware drivers -name 'Kconfig*' 2>/dev/null)
+
+CC := gcc
+CLANG := clang
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wconversion \
+	-Wstrict-prototypes -Wmissing-prototypes -Wcast-align
+CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -I$(B)
+NDPI_LIBDIR := $(shell pkg-config --variable=libdir libndpi 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)
+NDPI_INC := -isystem /usr/include/ndpi
+LIBS := -lpcap -lcjson -lm
+ifeq ($(CONFIG_NDPI),y)
+LIBS := $(NDPI_LIBDIR)/libndpi.a -lgcrypt $(LIBS)
+endif
+
+REL_CFLAGS := -O2 -g -DNDEBUG
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -DCONFIG_TEST_FAULTS=1
+
+# --- sources -------------------------------------------------------------
+DET_SRC := $(if $(filter y,$(CONFIG_NDPI)),firmware/detect/det_ndpi.c,firmware/detect/det_none.c)
+FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% %/fuzz_%.c,$(wildcard firmware/*/*.c)) $(DET_SRC)
+DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c))
+BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
+CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
+MAIN_SRC := board/$(BOARD)/main.c
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+# --- lwIP (built from Debian's source package; tools/bootstrap fetches it) --
+LWIP_VER := 2.1.3
+LWIPDIR := $(B)/lwip/lwip-$(LWIP_VER)/src
+MGMT_SRCS := $(filter-out %/fuzz_%.c,$(wildcard firmware/mgmt/*.c))
+ifneq ($(wildcard $(LWIPDIR)/Filelists.mk),)
+include $(LWIPDIR)/Filelists.mk
+LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
+endif
+LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
+# lwIP is foreign code: its own flags, our warnings do not apply to it.
+LWIP_CFLAGS := -std=gnu99 -w
+
+.PHONY: all release asan fuzz test run bench defconfig menuconfig savedefconfig \
+	check-layering format format-check clean distclean bootstrap
+
+all: release
+
+$(CONFIG):
+	$(PY) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig
+
+defconfig:
+	$(PY) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig
+
+menuconfig:
+	$(PY) -m menuconfig Kconfig
+
+savedefconfig: $(CONFIG)
+	$(PY) -m savedefconfig --kconfig Kconfig --out board/$(BOARD)/defconfig
+
+$(B)/autoconf.h: $(CONFIG) $(KCONFIG_FILES)
+	@mkdir -p $(@D)
+	$(PY) -m genconfig --header-path $@ Kconfig
+
+$(LWIPDIR)/Filelists.mk:
+	tools/bootstrap --deps-only
+
+# --- one build variant: $(1) dir, $(2) compiler, $(3) cflags ---------------
+define VARIANT
+$(1)/obj/%.o: %.c $(B)/autoconf.h
+	@mkdir -p $$(@D)
+	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
+		$$(if $$(findstring firmware/mgmt/,$$<),$$(LWIP_INC)) -MMD -MP -c $$< -o $$@
+
+$(1)/lwip/%.o: %.c $(B)/autoconf.h
+	@mkdir -p $$(@D)
+	$(2) $$(LWIP_CFLAGS) $(3) $$(CPPFLAGS) $$(LWIP_INC) -c $$< -o $$@
+
+$(1)/liblwip.a: $$(patsubst %.c,$(1)/lwip/%.o,$$(LWIP_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/libcore.a: $$(patsubst %.c,$(1)/obj/%.o,$$(CORE_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/libmgmt.a: $$(patsubst %.c,$(1)/obj/%.o,$$(MGMT_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/leaktap: $(1)/obj/$(MAIN_SRC:.c=.o) $(1)/libcore.a
+	$(2) $(3) -o $$@ $$^ $$(LIBS)
+
+$(1)/tests/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a $(1)/libmgmt.a $(1)/liblwip.a
+	@mkdir -p $$(@D)
+	$(2) $(3) -o $$@ $$^ $$(LIBS) -lcmocka
+
+-include $$(shell find $(1)/obj -name '*.d' 2>/dev/null)
+endef
+
+$(eval $(call VARIANT,$(B)/rel,$(CC),$(REL_CFLAGS)))
+$(eval $(call VARIANT,$(B)/asan,$(CC),$(ASAN_CFLAGS)))
+
+release: $(B)/leaktap $(B)/rel/liblwip.a
+$(B)/leaktap: $(B)/rel/leaktap
+	cp $< $@
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
+asan: $(B)/asan/leaktap $(UNIT_BINS)
+
+# --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
+FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
+FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+$(eval $(call VARIANT,$(B)/fuzz,$(CLANG),$(FUZZ_CFLAGS)))
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/firmware/pkt/fuzz_%.o $(B)/fuzz/libcore.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+fuzz: $(FUZZ_BINS)
+
+# --- top-level commands ----------------------------------------------------
+bootstrap:
+	tools/bootstrap
+
+test: bootstrap
+	$(MAKE) $(CONFIG)
+	$(MAKE) release asan fuzz
+	tests/run
+
+run: bootstrap
+	$(MAKE) $(CONFIG)
+	$(MAKE) release
+	tools/demo
+
+bench: bootstrap
+	$(MAKE) $(CONFIG)
+	$(MAKE) release
+	tools/bench
+
+# The core must not know the host: only drivers and board host halves may
+# include libpcap or OS networking headers; nDPI only in det_ndpi.c; lwIP only
+# in firmware/mgmt.
+check-layering:
+	@bad=$$(grep -rlE '#include *<(pcap|sys/socket|net/|netinet/|linux/|ifaddrs)' firmware || true); \
+	bad="$$bad $$(grep -rl 'ndpi' --include='*.[ch]' firmware | grep -v 'firmware/detect/det_ndpi.c' | xargs -r grep -l '#include.*ndpi' || true)"; \
+	bad="$$bad $$(grep -rlE '#include *[<"]lwip/' firmware | grep -v '^firmware/mgmt/' || true)"; \
+	bad="$$bad $$(grep -rl '#include *<pcap' drivers board | grep -v '_host\.c$$' || true)"; \
+	bad=$$(echo $$bad); if [ -n "$$bad" ]; then echo "layering violation: $$bad"; exit 1; fi; \
+	echo "layering OK"
+
+FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FMT_FILES)
+format-check:
+	clang-format --dry-run -Werror $(FMT_FILES)
+
+clean:
+	rm -rf $(B)/rel $(B)/asan $(B)/fuzz $(B)/leaktap $(B)/autoconf.h
+
+distclean:
+	rm -rf $(B) $(CONFIG) $(CONFIG).old

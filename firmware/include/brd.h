@@ -1,0 +1,57 @@
+/*
+ * brd: what the core needs from the board it runs on.
+ *
+ * The board descriptor is data (board/<name>/board.c); the few services
+ * below are implemented once per board family (board/<name>/brd_*.c).
+ * The core reads time and randomness only through these.
+ */
+#ifndef LEAKTAP_BRD_H
+#define LEAKTAP_BRD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port.h"
+
+enum brd_port_role {
+	BRD_PORT_LAN = 0,
+	BRD_PORT_WAN,
+};
+
+/* One physical port of the board and the drivers that can back it. */
+struct brd_port_desc {
+	const char *name;               /* "lan", "wan" */
+	enum brd_port_role role;
+	const char *default_dev;        /* interface on this board, or NULL */
+	const struct port_ops *live;    /* live interface driver */
+	const struct port_ops *file;    /* capture-file reader (replay), or NULL */
+};
+
+struct brd_desc {
+	const char *name;               /* board name, as in CONFIG_BOARD */
+	const struct brd_port_desc *ports;
+	size_t n_ports;
+	const struct port_ops *recorder; /* capture-file writer for --out, or NULL */
+};
+
+/* The descriptor of the board this image was built for. */
+extern const struct brd_desc brd_this;
+
+/* Monotonic milliseconds / microseconds since an arbitrary origin. */
+uint64_t brd_now_ms(void);
+uint64_t brd_now_us(void);
+
+/* Wall-clock microseconds since the epoch (may jump; for timestamps only). */
+uint64_t brd_wall_us(void);
+
+/* Fill buf with len random bytes from the board's seeded source. 0 or -EIO. */
+int brd_random(void *buf, size_t len);
+
+/*
+ * Sleep until one of fds is readable or timeout_ms passes (-1: no limit).
+ * Returns the number of readable fds, 0 on timeout, -EINTR when a signal
+ * arrived, or another negative errno.
+ */
+int brd_wait(const int *fds, size_t n, int timeout_ms);
+
+#endif /* LEAKTAP_BRD_H */

@@ -1,0 +1,81 @@
+/*
+ * eng: the packet engine. One frame in, decode, flow accounting,
+ * classification, verdict out. No I/O: results leave through callbacks
+ * and the summary API; time comes from the frames' capture timestamps.
+ */
+#ifndef LEAKTAP_ENG_H
+#define LEAKTAP_ENG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "det.h"
+#include "flow.h"
+#include "port.h"
+
+/* Where a frame came from. */
+enum eng_side {
+	ENG_SIDE_ANY = 0, /* replay/tap: the office side comes from local_nets only */
+	ENG_SIDE_LAN,     /* arrived on the office port */
+	ENG_SIDE_WAN,     /* arrived on the router port */
+};
+
+enum eng_verdict {
+	ENG_FORWARD = 0,
+	ENG_DROP,
+};
+
+/* One line of output (no trailing newline), e.g. a --flows record. */
+typedef void (*eng_line_cb)(void *ctx, const char *line, size_t len);
+
+struct eng_params {
+	const struct cfg *cfg;     /* borrowed; must outlive the engine (eng_set_cfg swaps) */
+	uint32_t max_flows;        /* 0 = CONFIG_MAX_FLOWS */
+	uint32_t tcp_timeout_ms;   /* 0 = CONFIG_FLOW_TCP_TIMEOUT_S */
+	uint32_t other_timeout_ms; /* 0 = CONFIG_FLOW_OTHER_TIMEOUT_S */
+	eng_line_cb flow_line;     /* one JSON line per finished flow; NULL = off */
+	void *ctx;
+};
+
+/* Frame and byte counters since eng_create(). */
+struct eng_counters {
+	uint64_t frames;
+	uint64_t bytes;       /* wire bytes */
+	uint64_t ip;          /* IPv4/IPv6 frames */
+	uint64_t non_ip;      /* ARP, LLDP, ... */
+	uint64_t fragments;   /* IP fragments (forwarded, not reassembled) */
+	uint64_t malformed;   /* headers truncated or inconsistent (forwarded) */
+	uint64_t unflowed;    /* IP frames with no flow (table refused) */
+	uint64_t first_ts_us;
+	uint64_t last_ts_us;
+};
+
+struct eng;
+
+struct eng *eng_create(const struct eng_params *p);
+/* Flushes the remaining flows (reporting them) and frees everything. */
+void eng_destroy(struct eng *e);
+
+/* Replace the configuration; takes effect for the next frame. */
+void eng_set_cfg(struct eng *e, const struct cfg *cfg);
+
+/* Process one frame. The caller keeps f; returns what to do with it. */
+enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link,
+			   const struct port_frame *f);
+
+/* End of input: report and release every flow. */
+void eng_finish(struct eng *e);
+
+void eng_get_counters(const struct eng *e, struct eng_counters *c);
+void eng_get_flow_stats(const struct eng *e, struct flow_stats *st);
+void eng_get_det_stats(const struct eng *e, struct det_stats *st);
+
+/*
+ * Write the human summary (several lines) into buf. elapsed_us is the wall
+ * time the caller measured. Returns the length, or -ENOSPC.
+ */
+int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size_t size);
+
+#endif /* LEAKTAP_ENG_H */
