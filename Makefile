@@ -17,7 +17,7 @@ CC := gcc
 CLANG := clang
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wconversion \
 	-Wstrict-prototypes -Wmissing-prototypes -Wcast-align
-CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -I$(B)
+CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -Idrivers -I$(B)
 NDPI_LIBDIR := $(shell pkg-config --variable=libdir libndpi 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)
 NDPI_INC := -isystem /usr/include/ndpi
 LIBS := -lpcap -lcjson -lm
@@ -31,7 +31,8 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 # --- sources -------------------------------------------------------------
 DET_SRC := $(if $(filter y,$(CONFIG_NDPI)),firmware/detect/det_ndpi.c,firmware/detect/det_none.c)
-FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% %/fuzz_%.c,$(wildcard firmware/*/*.c)) $(DET_SRC)
+FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
+FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% $(FUZZ_SRCS),$(wildcard firmware/*/*.c)) $(DET_SRC)
 DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c))
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
 CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
@@ -41,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # --- lwIP (built from Debian's source package; tools/bootstrap fetches it) --
 LWIP_VER := 2.1.3
 LWIPDIR := $(B)/lwip/lwip-$(LWIP_VER)/src
-MGMT_SRCS := $(filter-out %/fuzz_%.c,$(wildcard firmware/mgmt/*.c))
+MGMT_SRCS := $(filter-out $(FUZZ_SRCS),$(wildcard firmware/mgmt/*.c))
 ifneq ($(wildcard $(LWIPDIR)/Filelists.mk),)
 include $(LWIPDIR)/Filelists.mk
 LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
@@ -79,7 +80,8 @@ define VARIANT
 $(1)/obj/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
 	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
-		$$(if $$(findstring firmware/mgmt/,$$<),$$(LWIP_INC)) -MMD -MP -c $$< -o $$@
+		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<)),$$(LWIP_INC)) \
+		-MMD -MP -c $$< -o $$@
 
 $(1)/lwip/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
@@ -102,7 +104,7 @@ $(1)/leaktap: $(1)/obj/$(MAIN_SRC:.c=.o) $(1)/libcore.a
 
 $(1)/tests/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a $(1)/libmgmt.a $(1)/liblwip.a
 	@mkdir -p $$(@D)
-	$(2) $(3) -o $$@ $$^ $$(LIBS) -lcmocka
+	$(2) $(3) -o $$@ $$< -Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group $$(LIBS) -lcmocka
 
 -include $$(shell find $(1)/obj -name '*.d' 2>/dev/null)
 endef
@@ -118,12 +120,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
 asan: $(B)/asan/leaktap $(UNIT_BINS)
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
-FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 $(eval $(call VARIANT,$(B)/fuzz,$(CLANG),$(FUZZ_CFLAGS)))
-$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/firmware/pkt/fuzz_%.o $(B)/fuzz/libcore.a
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+define FUZZ_BIN
+$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(LIBS)
+endef
+$(foreach f,$(FUZZ_SRCS),$(eval $(call FUZZ_BIN,$(f))))
 fuzz: $(FUZZ_BINS)
 
 # --- top-level commands ----------------------------------------------------

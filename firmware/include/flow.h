@@ -65,6 +65,7 @@ struct flow {
 	uint64_t bytes[2];  /* IP bytes on the wire, indexed by enum flow_dir */
 	uint32_t pkts[2];
 	uint8_t lan;        /* enum flow_lan */
+	uint8_t orig;       /* enum flow_dir of the first packet seen; set by the caller */
 	uint8_t tcp_seen[2]; /* PKT_TCP_* flags seen per direction */
 	uint8_t est;        /* 1 once TCP saw SYN both ways or data both ways */
 	struct det_flow det;
@@ -72,7 +73,7 @@ struct flow {
 	uint32_t priv_lru_prev, priv_lru_next;
 	uint32_t priv_host_prev, priv_host_next;
 	uint32_t priv_host;
-	uint32_t priv_slot;
+	uint32_t priv_hash;
 	uint8_t priv_list;
 };
 

@@ -2,7 +2,8 @@
  * pkt: bounds-checked decode of one captured frame.
  *
  * Layers: Ethernet (with 802.1Q / 802.1ad / QinQ stacks), or a capture
- * link header (raw IP, BSD loopback, Linux cooked v1/v2); IPv4 with options
+ * link header (raw IP, BSD loopback, Linux cooked v1/v2, PPP, Cisco HDLC);
+ * IPv4 with options
  * and fragments; IPv6 with its extension header chain; TCP, UDP, ICMP and
  * ICMPv6. The decoder never copies or changes the frame and never reads past
  * the captured length it is given.
@@ -22,6 +23,8 @@ enum pkt_link {
 	PKT_LINK_NULL_BE, /* BSD loopback (DLT_LOOP or big-endian writer) */
 	PKT_LINK_SLL,     /* Linux cooked capture v1, 16-byte header */
 	PKT_LINK_SLL2,    /* Linux cooked capture v2, 20-byte header */
+	PKT_LINK_PPP,     /* PPP, optional FF 03 address/control, 1- or 2-byte protocol */
+	PKT_LINK_CHDLC,   /* Cisco HDLC: address, control, then an ethertype */
 	PKT_LINK_COUNT,
 };
 

@@ -1,0 +1,32 @@
+/*
+ * native_sim: the firmware as a Linux process. Both ports can be a live
+ * interface or, for the lan port, a capture file; the choice is made at
+ * run time by the command line.
+ */
+#include "brd.h"
+
+#include "port/port_pcap.h"
+
+static const struct brd_port_desc native_sim_ports[] = {
+	{
+		.name = "lan",
+		.role = BRD_PORT_LAN,
+		.default_dev = NULL,
+		.live = &port_pcap_live_ops,
+		.file = &port_pcap_file_ops,
+	},
+	{
+		.name = "wan",
+		.role = BRD_PORT_WAN,
+		.default_dev = NULL,
+		.live = &port_pcap_live_ops,
+		.file = &port_pcap_file_ops,
+	},
+};
+
+const struct brd_desc brd_this = {
+	.name = "native_sim",
+	.ports = native_sim_ports,
+	.n_ports = sizeof(native_sim_ports) / sizeof(native_sim_ports[0]),
+	.recorder = &port_pcap_dump_ops,
+};

@@ -1,0 +1,273 @@
+/*
+ * leaktap on native_sim: command line, file I/O of the host, and the only
+ * place that decides to exit. Everything else lives in the core.
+ *
+ *   leaktap --replay IN.pcap [--config FILE] [--flows FILE] [--out FILE]
+ *   leaktap --check-config FILE
+ *   leaktap --lan IFACE --wan IFACE [--config FILE]
+ *   leaktap --tap IFACE [--config FILE]
+ *
+ * Exit codes: 0 success; 1 bad input or run-time failure (corrupt capture,
+ * port error); 2 usage or configuration error. Every failure prints one line.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brd.h"
+#include "cfg.h"
+#include "eng.h"
+#include "loop.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+#ifndef LEAKTAP_VERSION
+#define LEAKTAP_VERSION "0.1.0"
+#endif
+
+struct args {
+	const char *replay, *config, *flows, *out, *check, *lan, *wan, *tap;
+};
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: leaktap --replay IN.pcap [--config FILE] [--flows FILE] [--out FILE]\n"
+		    "       leaktap --check-config FILE\n"
+		    "       leaktap --lan IFACE --wan IFACE [--config FILE]\n"
+		    "       leaktap --tap IFACE [--config FILE]\n"
+		    "       leaktap --version\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct {
+		const char *flag;
+		size_t off;
+	} opts[] = {
+		{"--replay", offsetof(struct args, replay)},
+		{"--config", offsetof(struct args, config)},
+		{"--flows", offsetof(struct args, flows)},
+		{"--out", offsetof(struct args, out)},
+		{"--check-config", offsetof(struct args, check)},
+		{"--lan", offsetof(struct args, lan)},
+		{"--wan", offsetof(struct args, wan)},
+		{"--tap", offsetof(struct args, tap)},
+	};
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		size_t k = 0;
+		while (k < sizeof(opts) / sizeof(opts[0]) && strcmp(argv[i], opts[k].flag) != 0) {
+			k++;
+		}
+		if (k == sizeof(opts) / sizeof(opts[0])) {
+			fprintf(stderr, "leaktap: unknown argument '%s'\n", argv[i]);
+			return -EINVAL;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "leaktap: %s needs a value\n", argv[i]);
+			return -EINVAL;
+		}
+		*(const char **)(void *)((char *)a + opts[k].off) = argv[++i];
+	}
+	int modes = !!a->replay + !!a->check + !!(a->lan || a->wan) + !!a->tap;
+	if (modes != 1 || (a->lan && !a->wan) || (a->wan && !a->lan) ||
+	    ((a->flows || a->out) && !a->replay)) {
+		fprintf(stderr, "leaktap: choose one of --replay, --check-config, --lan/--wan, --tap\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Read and validate a config file into c. Prints one line on failure. */
+static int load_config(const char *path, struct cfg *c)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "leaktap: config %s: %s\n", path, strerror(errno));
+		return -ENOENT;
+	}
+	char *buf = malloc(CONFIG_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
+	int rd_err = ferror(f);
+	fclose(f);
+	if (buf == NULL || rd_err || n > CONFIG_FILE_MAX) {
+		fprintf(stderr, "leaktap: config %s: %s\n", path,
+			buf == NULL ? "out of memory"
+			: rd_err    ? "read error"
+				    : "larger than 1 MiB");
+		free(buf);
+		return -EINVAL;
+	}
+	char err[CFG_ERR_MAX];
+	int rc = cfg_parse(buf, n, c, err, sizeof(err));
+	free(buf);
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: config %s: %s\n", path, err);
+	}
+	return rc;
+}
+
+static void write_line(void *ctx, const char *line, size_t len)
+{
+	FILE *f = ctx;
+	fwrite(line, 1, len, f);
+	fputc('\n', f);
+}
+
+static void print_summary(const struct eng *e, uint64_t elapsed_us)
+{
+	static char buf[8192];
+	int n = eng_format_summary(e, elapsed_us, buf, sizeof(buf));
+	if (n > 0) {
+		fputs(buf, stderr);
+	}
+}
+
+/* Open the recorder for --out with the input's link type. */
+static int open_out(struct port *out, const char *path, enum pkt_link link)
+{
+	if (brd_this.recorder == NULL) {
+		fprintf(stderr, "leaktap: this board has no capture writer for --out\n");
+		return -ENOSYS;
+	}
+	port_init(out, brd_this.recorder, "out", path);
+	out->link = link;
+	int rc = port_open(out);
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: %s\n", out->err);
+	}
+	return rc;
+}
+
+static int run_replay(const struct args *a, const struct cfg *c)
+{
+	struct port in, out = {0};
+	FILE *flows = NULL;
+	port_init(&in, brd_this.ports[0].file, "lan", a->replay);
+	if (port_open(&in) != 0) {
+		fprintf(stderr, "leaktap: %s\n", in.err);
+		return 1;
+	}
+	if (a->out != NULL && open_out(&out, a->out, in.link) != 0) {
+		port_close(&in);
+		return 1;
+	}
+	if (a->flows != NULL && (flows = fopen(a->flows, "w")) == NULL) {
+		fprintf(stderr, "leaktap: %s: %s\n", a->flows, strerror(errno));
+		port_close(&in);
+		port_close(&out);
+		return 1;
+	}
+	struct eng_params ep = {.cfg = c, .flow_line = flows ? write_line : NULL, .ctx = flows};
+	struct eng *e = eng_create(&ep);
+	if (e == NULL) {
+		fprintf(stderr, "leaktap: out of memory creating the engine\n");
+		return 1;
+	}
+	struct loop l = {.eng = e, .lan = &in, .out = a->out ? &out : NULL, .lan_side = ENG_SIDE_ANY};
+	uint64_t t0 = brd_now_us();
+	int rc = loop_replay(&l);
+	eng_finish(e);
+	uint64_t t1 = brd_now_us();
+	fprintf(stderr, "leaktap: replay of %s\n", a->replay);
+	print_summary(e, t1 - t0);
+	eng_destroy(e);
+	int werr = flows != NULL && (ferror(flows) | fclose(flows)) != 0;
+	if (rc == -EIO && a->out) {
+		fprintf(stderr, "leaktap: %s: write failed\n", a->out);
+	} else if (rc != 0) {
+		fprintf(stderr, "leaktap: %s\n", in.err);
+	} else if (werr) {
+		fprintf(stderr, "leaktap: %s: write failed\n", a->flows);
+		rc = -EIO;
+	}
+	port_close(&in);
+	if (a->out) {
+		port_close(&out);
+	}
+	return rc == 0 ? 0 : 1;
+}
+
+static int run_live(const struct args *a, const struct cfg *c)
+{
+	struct port lan, wan;
+	const char *ldev = a->tap ? a->tap : a->lan;
+	port_init(&lan, brd_this.ports[0].live, "lan", ldev);
+	port_init(&wan, brd_this.ports[1].live, "wan", a->wan);
+	if (port_open(&lan) != 0 || (a->wan && port_open(&wan) != 0)) {
+		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
+		port_close(&lan);
+		return 1;
+	}
+	struct eng_params ep = {.cfg = c};
+	struct eng *e = eng_create(&ep);
+	if (e == NULL) {
+		fprintf(stderr, "leaktap: out of memory creating the engine\n");
+		port_close(&lan);
+		port_close(&wan);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fprintf(stderr, "leaktap %s on %s: %s%s%s, mode %s\n", LEAKTAP_VERSION, brd_this.name,
+		a->tap ? "tap " : "lan ", ldev, a->wan ? ", wan " : "", cfg_mode_name(c->mode));
+	if (a->wan) {
+		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
+	}
+	struct loop l = {.eng = e,
+			 .lan = &lan,
+			 .wan = a->wan ? &wan : NULL,
+			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
+			 .stop = &stop_flag};
+	uint64_t t0 = brd_now_us();
+	int rc = loop_run(&l);
+	eng_finish(e);
+	print_summary(e, brd_now_us() - t0);
+	fprintf(stderr, "leaktap: forwarded %llu frames, %llu send errors\n",
+		(unsigned long long)l.fwd_frames, (unsigned long long)l.fwd_errors);
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
+	}
+	eng_destroy(e);
+	port_close(&lan);
+	port_close(&wan);
+	return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	static struct cfg cfg;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("leaktap %s (board %s)\n", LEAKTAP_VERSION, brd_this.name);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (parse_args(argc, argv, &a) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	cfg_default(&cfg);
+	const char *cpath = a.check ? a.check : a.config;
+	if (cpath != NULL && load_config(cpath, &cfg) != 0) {
+		return 2;
+	}
+	if (a.check) {
+		printf("%s: configuration OK\n", a.check);
+		return 0;
+	}
+	return a.replay ? run_replay(&a, &cfg) : run_live(&a, &cfg);
+}

@@ -1,0 +1,100 @@
+/*
+ * The event loop (see loop.h). One thread, no locks: ports are polled in
+ * turn with a batch bound so one busy port cannot starve the other.
+ */
+#include "loop.h"
+
+#include <errno.h>
+
+#include "autoconf.h"
+#include "brd.h"
+
+struct rx_ctx {
+	struct loop *l;
+	enum eng_side side;
+	struct port *to; /* where a forwarded frame goes, or NULL */
+	int tx_rc;
+};
+
+static void on_frame(void *ctx, struct port *p, const struct port_frame *f)
+{
+	struct rx_ctx *rc = ctx;
+	enum eng_verdict v = eng_frame(rc->l->eng, rc->side, p->link, f);
+	if (v != ENG_FORWARD) {
+		rc->l->dropped++;
+		return;
+	}
+	if (rc->to == NULL) {
+		return;
+	}
+	int r = port_tx(rc->to, f->data, f->caplen, f->ts_us);
+	if (r == 0) {
+		rc->l->fwd_frames++;
+	} else {
+		rc->l->fwd_errors++;
+		rc->tx_rc = r;
+	}
+}
+
+int loop_replay(struct loop *l)
+{
+	struct rx_ctx ctx = {l, l->lan_side, l->out, 0};
+	for (;;) {
+		int n = port_rx_poll(l->lan, CONFIG_PKT_BATCH, on_frame, &ctx);
+		if (ctx.tx_rc != 0) {
+			return -EIO;
+		}
+		if (n == -ENODATA) {
+			return 0;
+		}
+		if (n < 0) {
+			return n;
+		}
+	}
+}
+
+/* Drain one port once; returns frames taken or a negative errno. */
+static int drain(struct loop *l, struct port *from, struct port *to, enum eng_side side)
+{
+	struct rx_ctx ctx = {l, side, to, 0};
+	int n = port_rx_poll(from, CONFIG_PKT_BATCH, on_frame, &ctx);
+	/* A failed send is counted (fwd_errors), not fatal: the link may come back. */
+	return n == -ENODATA ? 0 : n;
+}
+
+int loop_run(struct loop *l)
+{
+	int fds[2];
+	size_t nfd = 0;
+	int fd = port_fd(l->lan);
+	if (fd < 0) {
+		return fd;
+	}
+	fds[nfd++] = fd;
+	if (l->wan != NULL) {
+		fd = port_fd(l->wan);
+		if (fd < 0) {
+			return fd;
+		}
+		fds[nfd++] = fd;
+	}
+	while (!*l->stop) {
+		int a = drain(l, l->lan, l->wan, l->lan_side);
+		int b = l->wan != NULL ? drain(l, l->wan, l->lan, ENG_SIDE_WAN) : 0;
+		if (a < 0) {
+			return a;
+		}
+		if (b < 0) {
+			return b;
+		}
+		/* A full batch means more may be waiting: poll again before sleeping. */
+		if (a == CONFIG_PKT_BATCH || b == CONFIG_PKT_BATCH) {
+			continue;
+		}
+		int w = brd_wait(fds, nfd, 1000);
+		if (w < 0 && w != -EINTR) {
+			return w;
+		}
+	}
+	return 0;
+}

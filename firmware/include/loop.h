@@ -1,0 +1,43 @@
+/*
+ * loop: the one event loop. Each pass drains at most CONFIG_PKT_BATCH
+ * frames per port into the engine, forwards what the engine lets through,
+ * and then sleeps until a port is readable or the next timer is due.
+ * Driver callbacks do no more than hand a frame to the engine.
+ */
+#ifndef LEAKTAP_LOOP_H
+#define LEAKTAP_LOOP_H
+
+#include <stdbool.h>
+
+#include "eng.h"
+#include "port.h"
+
+struct loop {
+	struct eng *eng;
+	struct port *lan;   /* office side (inline) or the only input (replay, tap) */
+	struct port *wan;   /* router side; NULL in replay and tap mode */
+	struct port *out;   /* optional recorder of forwarded frames (--out) */
+	enum eng_side lan_side; /* ENG_SIDE_LAN inline, ENG_SIDE_ANY for replay/tap */
+	volatile const int *stop; /* set non-zero (e.g. by a signal) to end loop_run */
+	/* Counters of the loop itself. */
+	uint64_t fwd_frames;
+	uint64_t fwd_errors;
+	uint64_t dropped;
+};
+
+/*
+ * Replay: read l->lan (a capture file) to its end, recording forwarded
+ * frames to l->out. Returns 0 at the end of the capture, or the port's
+ * negative errno (l->lan->err says why) after the frames before the
+ * fault were processed; -EIO when writing to l->out failed.
+ */
+int loop_replay(struct loop *l);
+
+/*
+ * Live: forward between l->lan and l->wan (or only watch l->lan when wan
+ * is NULL) until *l->stop becomes non-zero. Returns 0, or a negative errno
+ * when a port fails (its err says why).
+ */
+int loop_run(struct loop *l);
+
+#endif /* LEAKTAP_LOOP_H */
