@@ -82,7 +82,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int modes = !!a->replay + !!a->check + !!(a->lan || a->wan) + !!a->tap;
 	if (modes != 1 || (a->lan && !a->wan) || (a->wan && !a->lan) ||
 	    ((a->flows || a->out) && !a->replay)) {
-		fprintf(stderr, "leaktap: choose one of --replay, --check-config, --lan/--wan, --tap\n");
+		fprintf(stderr,
+			"leaktap: choose one of --replay, --check-config, --lan/--wan, --tap\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -124,6 +125,23 @@ static void write_line(void *ctx, const char *line, size_t len)
 	fputc('\n', f);
 }
 
+/* Peak and current resident memory of this process, from Linux's /proc. */
+static void print_memory(void)
+{
+	char line[256];
+	unsigned long hwm = 0, rss = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (f == NULL) {
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "VmHWM: %lu", &hwm);
+		sscanf(line, "VmRSS: %lu", &rss);
+	}
+	fclose(f);
+	fprintf(stderr, "process: peak RSS %lu KiB, RSS now %lu KiB\n", hwm, rss);
+}
+
 static void print_summary(const struct eng *e, uint64_t elapsed_us)
 {
 	static char buf[8192];
@@ -131,6 +149,7 @@ static void print_summary(const struct eng *e, uint64_t elapsed_us)
 	if (n > 0) {
 		fputs(buf, stderr);
 	}
+	print_memory();
 }
 
 /* Open the recorder for --out with the input's link type. */
@@ -174,7 +193,8 @@ static int run_replay(const struct args *a, const struct cfg *c)
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
 		return 1;
 	}
-	struct loop l = {.eng = e, .lan = &in, .out = a->out ? &out : NULL, .lan_side = ENG_SIDE_ANY};
+	struct loop l = {
+		.eng = e, .lan = &in, .out = a->out ? &out : NULL, .lan_side = ENG_SIDE_ANY};
 	uint64_t t0 = brd_now_us();
 	int rc = loop_replay(&l);
 	eng_finish(e);
@@ -186,7 +206,7 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	if (rc == -EIO && a->out) {
 		fprintf(stderr, "leaktap: %s: write failed\n", a->out);
 	} else if (rc != 0) {
-		fprintf(stderr, "leaktap: %s\n", in.err);
+		fprintf(stderr, "leaktap: %s: %s\n", a->replay, in.err);
 	} else if (werr) {
 		fprintf(stderr, "leaktap: %s: write failed\n", a->flows);
 		rc = -EIO;

@@ -119,7 +119,7 @@ int pcaph_open_live(const char *dev, uint32_t snaplen, uint32_t buffer_kb, struc
 		snprintf(err, errlen, "%s: %s", dev, pcap_geterr(pc));
 		rc = act == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV
 		     : act == PCAP_ERROR_PERM_DENIED  ? -EPERM
-							: -EIO;
+						      : -EIO;
 		goto fail;
 	}
 	/*

@@ -60,8 +60,8 @@ struct eng *eng_create(const struct eng_params *p)
 	};
 	struct flow_params fp = {
 		.max_flows = max_flows,
-		.tcp_timeout_ms = p->tcp_timeout_ms ? p->tcp_timeout_ms
-						    : CONFIG_FLOW_TCP_TIMEOUT_S * 1000u,
+		.tcp_timeout_ms =
+			p->tcp_timeout_ms ? p->tcp_timeout_ms : CONFIG_FLOW_TCP_TIMEOUT_S * 1000u,
 		.other_timeout_ms = p->other_timeout_ms ? p->other_timeout_ms
 							: CONFIG_FLOW_OTHER_TIMEOUT_S * 1000u,
 		.on_release = on_release,
@@ -127,8 +127,8 @@ static struct flow *flow_of(struct eng *e, const struct pkt_info *pi, enum eng_s
 			    uint64_t now_ms, enum flow_dir *dir)
 {
 	struct flow_key k;
-	bool ports = (pi->flags & PKT_F_L4) && (pi->l4proto == 6 || pi->l4proto == 17 ||
-						 pi->l4proto == 132);
+	bool ports = (pi->flags & PKT_F_L4) &&
+		     (pi->l4proto == 6 || pi->l4proto == 17 || pi->l4proto == 132);
 	size_t alen = pkt_addr_len(pi);
 	*dir = flow_key_make(&k, pi->l3 == PKT_L3_IPV4 ? 4 : 6, pi->src, pi->dst, alen,
 			     ports ? pi->sport : 0, ports ? pi->dport : 0, pi->l4proto,
@@ -198,7 +198,8 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	}
 	uint32_t ip_wire = (pi.flags & PKT_F_L4)
 				   ? (uint32_t)(pi.payload_off - pi.l3_off) + pi.payload_wire
-				   : (uint32_t)pi.l3_len + (f->wirelen > f->caplen ? f->wirelen - f->caplen : 0);
+				   : (uint32_t)pi.l3_len +
+					     (f->wirelen > f->caplen ? f->wirelen - f->caplen : 0);
 	flow_touch(e->ft, fl, dir, ip_wire, pi.tcp_flags, now_ms);
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);

@@ -22,13 +22,13 @@ struct eng {
 	void *ctx;
 	uint64_t next_expire_ms;
 	uint32_t max_flows;
-	struct eng_app *apps;     /* det_app_count() entries */
+	struct eng_app *apps; /* det_app_count() entries */
 	uint16_t n_apps;
-	uint64_t flow_bytes;      /* bytes of released flows */
-	uint64_t enc_bytes;       /* of which in encrypted flows */
-	uint64_t flows_done;      /* released flows */
+	uint64_t flow_bytes; /* bytes of released flows */
+	uint64_t enc_bytes;  /* of which in encrypted flows */
+	uint64_t flows_done; /* released flows */
 	uint64_t enc_flows;
-	char line[1024];          /* one flow record */
+	char line[1024]; /* one flow record */
 };
 
 /* Format one flow record (JSON, no newline) into buf; returns its length. */

@@ -145,7 +145,8 @@ size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end 
 	}
 	enum flow_dir in = out == FLOW_DIR_LO_HI ? FLOW_DIR_HI_LO : FLOW_DIR_LO_HI;
 	struct sbuf b = {buf, size, 0};
-	sb_printf(&b, "{\"l4\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,\"dst_ip\":\"%s\","
+	sb_printf(&b,
+		  "{\"l4\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,\"dst_ip\":\"%s\","
 		  "\"dst_port\":%u,\"vlan\":%u,\"lan\":\"%s\",",
 		  l4n, src, lo_first ? k->lo_port : k->hi_port, dst,
 		  lo_first ? k->hi_port : k->lo_port, k->vlan, lan_names[lan]);
@@ -154,8 +155,8 @@ size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end 
 		  f->det.encrypted ? "true" : "false",
 		  f->det.state < 5 ? det_state_names[f->det.state] : "?");
 	sb_printf(&b, "\"bytes_out\":%llu,\"bytes_in\":%llu,\"pkts_out\":%u,\"pkts_in\":%u,",
-		  (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in],
-		  f->pkts[out], f->pkts[in]);
+		  (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in], f->pkts[out],
+		  f->pkts[in]);
 	sb_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"end\":\"%s\"}", t0, t1,
 		  end_names[why]);
 	return b.len < size ? b.len : size - 1;
@@ -191,9 +192,10 @@ static void summary_apps(const struct eng *e, struct sbuf *b)
 	sb_printf(b, "top applications by bytes:");
 	for (size_t i = 0; i < n; i++) {
 		const struct eng_app *ap = &e->apps[idx[i]];
-		double pct = e->flow_bytes ? 100.0 * (double)ap->bytes / (double)e->flow_bytes : 0.0;
-		sb_printf(b, " %s %.1f%% (%u flows)%s", det_app_name(e->det, idx[i]), pct, ap->flows,
-			  i + 1 < n ? "," : "");
+		double pct =
+			e->flow_bytes ? 100.0 * (double)ap->bytes / (double)e->flow_bytes : 0.0;
+		sb_printf(b, " %s %.1f%% (%u flows)%s", det_app_name(e->det, idx[i]), pct,
+			  ap->flows, i + 1 < n ? "," : "");
 	}
 	sb_printf(b, "%s\n", n ? "" : " none");
 }
@@ -210,24 +212,28 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 	double span = c->last_ts_us > c->first_ts_us
 			      ? (double)(c->last_ts_us - c->first_ts_us) / 1e6
 			      : 0.0;
-	sb_printf(&b, "frames %llu, bytes %llu, ip %llu, non-ip %llu, fragments %llu, "
-		      "malformed %llu, capture span %.3f s\n",
+	sb_printf(&b,
+		  "frames %llu, bytes %llu, ip %llu, non-ip %llu, fragments %llu, "
+		  "malformed %llu, capture span %.3f s\n",
 		  (unsigned long long)c->frames, (unsigned long long)c->bytes,
 		  (unsigned long long)c->ip, (unsigned long long)c->non_ip,
 		  (unsigned long long)c->fragments, (unsigned long long)c->malformed, span);
-	sb_printf(&b, "flows %llu (peak %u live), expired %llu, evicted %llu, refused %llu, "
-		      "unflowed frames %llu\n",
+	sb_printf(&b,
+		  "flows %llu (peak %u live), expired %llu, evicted %llu, refused %llu, "
+		  "unflowed frames %llu\n",
 		  (unsigned long long)fs.created, fs.peak, (unsigned long long)fs.expired,
 		  (unsigned long long)fs.evicted, (unsigned long long)fs.refused,
 		  (unsigned long long)c->unflowed);
-	sb_printf(&b, "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
-		      "%llu packets inspected, peak %u states of %u bytes\n",
+	sb_printf(&b,
+		  "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
+		  "%llu packets inspected, peak %u states of %u bytes\n",
 		  (unsigned long long)ds.detected, (unsigned long long)ds.gaveup,
 		  (unsigned long long)ds.nostate, (unsigned long long)ds.fed, ds.peak_in_use,
 		  ds.state_size);
 	size_t tmem = flow_table_mem(e->ft);
-	sb_printf(&b, "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "
-		      "and hosts), detector state %u bytes per classifying flow\n",
+	sb_printf(&b,
+		  "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "
+		  "and hosts), detector state %u bytes per classifying flow\n",
 		  tmem / 1024u, e->max_flows, e->max_flows ? tmem / e->max_flows : 0,
 		  ds.state_size);
 	summary_apps(e, &b);

@@ -18,8 +18,8 @@
 
 struct det {
 	struct ndpi_detection_module_struct *mod;
-	uint8_t *pool;     /* pool_size states of state_size bytes */
-	uint32_t *free;    /* stack of free slot numbers (1-based) */
+	uint8_t *pool;  /* pool_size states of state_size bytes */
+	uint32_t *free; /* stack of free slot numbers (1-based) */
 	uint32_t n_free;
 	uint32_t pool_size;
 	uint32_t state_size;
@@ -102,7 +102,7 @@ static void put_state(struct det *d, struct det_flow *df)
 static void keep_verdict(struct det *d, struct det_flow *df, ndpi_protocol proto)
 {
 	df->app = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ? proto.app_protocol
-							       : proto.master_protocol;
+							      : proto.master_protocol;
 	df->master = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ? proto.master_protocol : 0;
 	df->category = (uint8_t)proto.category;
 	df->encrypted = ndpi_is_encrypted_proto(d->mod, proto) ? 1 : 0;
@@ -111,11 +111,11 @@ static void keep_verdict(struct det *d, struct det_flow *df, ndpi_protocol proto
 static void finish(struct det *d, struct det_flow *df, enum det_state how)
 {
 	struct ndpi_flow_struct *nf = state_of(d, df->slot);
-	ndpi_protocol proto = nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN
-				      ? (ndpi_protocol){nf->detected_protocol_stack[1],
-							nf->detected_protocol_stack[0],
-							nf->category}
-				      : (ndpi_protocol){0, 0, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED};
+	ndpi_protocol proto =
+		nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN
+			? (ndpi_protocol){nf->detected_protocol_stack[1],
+					  nf->detected_protocol_stack[0], nf->category}
+			: (ndpi_protocol){0, 0, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED};
 	if (how == DET_GAVEUP) {
 		uint8_t guessed = 0;
 		proto = ndpi_detection_giveup(d->mod, nf, 1, &guessed);

@@ -20,15 +20,15 @@ enum brd_port_role {
 
 /* One physical port of the board and the drivers that can back it. */
 struct brd_port_desc {
-	const char *name;               /* "lan", "wan" */
+	const char *name; /* "lan", "wan" */
 	enum brd_port_role role;
-	const char *default_dev;        /* interface on this board, or NULL */
-	const struct port_ops *live;    /* live interface driver */
-	const struct port_ops *file;    /* capture-file reader (replay), or NULL */
+	const char *default_dev;     /* interface on this board, or NULL */
+	const struct port_ops *live; /* live interface driver */
+	const struct port_ops *file; /* capture-file reader (replay), or NULL */
 };
 
 struct brd_desc {
-	const char *name;               /* board name, as in CONFIG_BOARD */
+	const char *name; /* board name, as in CONFIG_BOARD */
 	const struct brd_port_desc *ports;
 	size_t n_ports;
 	const struct port_ops *recorder; /* capture-file writer for --out, or NULL */

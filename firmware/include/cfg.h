@@ -16,8 +16,9 @@
 
 #include "autoconf.h"
 
-#define CFG_NAME_MAX 254  /* longest DNS name, without the final dot */
-#define CFG_ERR_MAX 256   /* room for one error line */
+#define CFG_NAME_MAX                                                                               \
+	254 /* buffer bound; names are limited to 253 characters without the final dot */
+#define CFG_ERR_MAX 256 /* room for one error line */
 
 enum cfg_mode {
 	CFG_MODE_LEARN = 0,
@@ -25,7 +26,10 @@ enum cfg_mode {
 	CFG_MODE_BLOCK,
 };
 
-/* An IPv4 or IPv6 prefix. addr holds the network address, host bits zero. */
+/*
+ * An IPv4 or IPv6 prefix. addr holds the network address with host bits
+ * zero, except where a host address with its prefix is meant (mgmt.address).
+ */
 struct cfg_cidr {
 	uint8_t family; /* 4 or 6 */
 	uint8_t prefix; /* 0..32 or 0..128 */
@@ -51,7 +55,7 @@ struct cfg_target {
 };
 
 struct cfg {
-	uint8_t mode;            /* enum cfg_mode */
+	uint8_t mode;             /* enum cfg_mode */
 	uint64_t threshold_bytes; /* threshold_mb * 10^6 */
 	uint32_t window_s;
 	uint32_t quarantine_s;
@@ -65,12 +69,12 @@ struct cfg {
 	struct {
 		bool dhcp;
 		bool has_address;
-		struct cfg_cidr address;  /* static address and prefix (IPv4) */
+		struct cfg_cidr address; /* static address and prefix (IPv4) */
 		bool has_gateway;
 		uint8_t gateway[4];
 		bool has_dns;
-		struct cfg_cidr dns;      /* an address (/32 or /128) */
-		char hostname[64];        /* one DNS label */
+		struct cfg_cidr dns;        /* an address (/32 or /128) */
+		char hostname[64];          /* one DNS label */
 		char ntp[CFG_NAME_MAX + 1]; /* NTP server name or address; empty = none */
 		bool from_wan;
 	} mgmt;
@@ -95,13 +99,14 @@ void cfg_default(struct cfg *c);
  * Returns 0 and fills *out; or -EINVAL with one line in err (at most
  * errlen bytes, always terminated) naming the offending key, e.g.
  * "threshold_mb: must be a number from 0 to 1000000". *out is only
- * written on success.
+ * written on success. -ENOMEM when a scratch copy cannot be allocated.
  */
 int cfg_parse(const char *json, size_t len, struct cfg *out, char *err, size_t errlen);
 
 /*
  * Write c as a JSON document into buf (size bytes). Returns the length
- * written (without the NUL), or -ENOSPC if buf is too small.
+ * written (without the NUL), -ENOSPC if buf is too small, or -EINVAL for a
+ * struct that no parse could have produced (bad mode or counts).
  * cfg_parse(cfg_format(c)) gives back c.
  */
 int cfg_format(const struct cfg *c, char *buf, size_t size);
@@ -118,6 +123,7 @@ bool cfg_cidr_match(const struct cfg_cidr *c, uint8_t family, const uint8_t *add
 /* True when addr is inside one of c->local_nets. */
 bool cfg_is_local(const struct cfg *c, uint8_t family, const uint8_t *addr);
 
+/* "learn", "monitor", "block"; "unknown" for anything else. */
 const char *cfg_mode_name(uint8_t mode);
 
 #endif /* LEAKTAP_CFG_H */

@@ -28,13 +28,13 @@ enum det_state {
 
 /* Verdict kept per flow after detection (8 bytes plus the pool handle). */
 struct det_flow {
-	uint32_t slot;      /* pool index + 1 while DET_CLASSIFYING, else 0 */
-	uint16_t app;       /* application protocol id (det_app_name) */
-	uint16_t master;    /* carrier protocol id, e.g. TLS under an app; 0 if none */
-	uint8_t category;   /* detector's category id (det_category_name) */
-	uint8_t state;      /* enum det_state */
-	uint8_t encrypted;  /* 1 when the detector says the flow is encrypted */
-	uint8_t pkts;       /* packets fed so far (saturates) */
+	uint32_t slot;     /* pool index + 1 while DET_CLASSIFYING, else 0 */
+	uint16_t app;      /* application protocol id (det_app_name) */
+	uint16_t master;   /* carrier protocol id, e.g. TLS under an app; 0 if none */
+	uint8_t category;  /* detector's category id (det_category_name) */
+	uint8_t state;     /* enum det_state */
+	uint8_t encrypted; /* 1 when the detector says the flow is encrypted */
+	uint8_t pkts;      /* packets fed so far (saturates) */
 };
 
 struct det_params {
@@ -43,11 +43,11 @@ struct det_params {
 };
 
 struct det_stats {
-	uint64_t fed;       /* packets given to the detector */
-	uint64_t detected;  /* flows with a final verdict */
-	uint64_t gaveup;    /* flows that reached the give-up count */
-	uint64_t nostate;   /* flows not inspected because the pool was empty */
-	uint32_t in_use;    /* detector states attached now */
+	uint64_t fed;      /* packets given to the detector */
+	uint64_t detected; /* flows with a final verdict */
+	uint64_t gaveup;   /* flows that reached the give-up count */
+	uint64_t nostate;  /* flows not inspected because the pool was empty */
+	uint32_t in_use;   /* detector states attached now */
 	uint32_t peak_in_use;
 	uint32_t state_size; /* bytes of one detector state (0 without a detector) */
 };

@@ -42,12 +42,12 @@ struct eng_params {
 /* Frame and byte counters since eng_create(). */
 struct eng_counters {
 	uint64_t frames;
-	uint64_t bytes;       /* wire bytes */
-	uint64_t ip;          /* IPv4/IPv6 frames */
-	uint64_t non_ip;      /* ARP, LLDP, ... */
-	uint64_t fragments;   /* IP fragments (forwarded, not reassembled) */
-	uint64_t malformed;   /* headers truncated or inconsistent (forwarded) */
-	uint64_t unflowed;    /* IP frames with no flow (table refused) */
+	uint64_t bytes;     /* wire bytes */
+	uint64_t ip;        /* IPv4/IPv6 frames */
+	uint64_t non_ip;    /* ARP, LLDP, ... */
+	uint64_t fragments; /* IP fragments (forwarded, not reassembled) */
+	uint64_t malformed; /* headers truncated or inconsistent (forwarded) */
+	uint64_t unflowed;  /* IP frames with no flow (table refused) */
 	uint64_t first_ts_us;
 	uint64_t last_ts_us;
 };

@@ -32,9 +32,9 @@ struct flow_key {
 	uint8_t hi[16];
 	uint16_t lo_port;
 	uint16_t hi_port;
-	uint16_t vlan;   /* outer VID, 0 when untagged */
-	uint8_t proto;   /* IP protocol */
-	uint8_t family;  /* 4 or 6 */
+	uint16_t vlan;  /* outer VID, 0 when untagged */
+	uint8_t proto;  /* IP protocol */
+	uint8_t family; /* 4 or 6 */
 };
 
 /* Direction of a packet relative to its flow key. */
@@ -48,7 +48,7 @@ enum flow_lan {
 	FLOW_LAN_NONE = 0, /* neither endpoint is local */
 	FLOW_LAN_LO,
 	FLOW_LAN_HI,
-	FLOW_LAN_BOTH,     /* LAN-to-LAN */
+	FLOW_LAN_BOTH, /* LAN-to-LAN */
 };
 
 /* Why a flow left the table (reported to the release callback). */
@@ -62,12 +62,12 @@ struct flow {
 	struct flow_key key;
 	uint64_t first_ms;
 	uint64_t last_ms;
-	uint64_t bytes[2];  /* IP bytes on the wire, indexed by enum flow_dir */
+	uint64_t bytes[2]; /* IP bytes on the wire, indexed by enum flow_dir */
 	uint32_t pkts[2];
-	uint8_t lan;        /* enum flow_lan */
-	uint8_t orig;       /* enum flow_dir of the first packet seen; set by the caller */
+	uint8_t lan;         /* enum flow_lan */
+	uint8_t orig;        /* enum flow_dir of the first packet seen; set by the caller */
 	uint8_t tcp_seen[2]; /* PKT_TCP_* flags seen per direction */
-	uint8_t est;        /* 1 once TCP saw SYN both ways or data both ways */
+	uint8_t est;         /* 1 once TCP saw SYN both ways or ACK both ways */
 	struct det_flow det;
 	/* Table-private links; do not touch. */
 	uint32_t priv_lru_prev, priv_lru_next;
@@ -78,11 +78,11 @@ struct flow {
 };
 
 struct flow_params {
-	uint32_t max_flows;      /* entries; >= 1 */
-	uint32_t table_size;     /* hash slots, power of two, > max_flows; 0 = derive */
-	uint32_t tcp_timeout_ms; /* idle timeout of established TCP flows */
+	uint32_t max_flows;        /* entries; >= 1 */
+	uint32_t table_size;       /* hash slots, power of two, > max_flows; 0 = derive */
+	uint32_t tcp_timeout_ms;   /* idle timeout of established TCP flows */
 	uint32_t other_timeout_ms; /* idle timeout of UDP, ICMP, other and unestablished TCP */
-	uint32_t evict_scan;     /* LRU entries examined to find a victim; 0 = default 64 */
+	uint32_t evict_scan;       /* entries examined per idle list to find a victim; 0 = 64 */
 	/* Called once for every flow that leaves the table, before its entry is reused. */
 	void (*on_release)(void *ctx, struct flow *f, enum flow_end why);
 	void *ctx;
@@ -95,7 +95,7 @@ struct flow_stats {
 	uint64_t refused; /* new flows that found no entry and no fair victim */
 	uint32_t active;
 	uint32_t peak;
-	uint32_t hosts;   /* hosts owning at least one flow now */
+	uint32_t hosts; /* hosts owning at least one flow now */
 };
 
 struct flow_table;
@@ -121,8 +121,9 @@ struct flow *flow_find(struct flow_table *ft, const struct flow_key *k, uint32_t
 /*
  * Insert a new flow. owner is the address (alen bytes) the flow is charged
  * to for fairness; lan is stored in the flow. Expires or evicts as needed.
- * Returns 0 and sets *out, or -ENOSPC when no entry could fairly be freed
- * (counted as refused). The key must not already be present.
+ * Returns 0 and sets *out, -ENOSPC when no entry could fairly be freed
+ * (counted as refused), or -EINVAL for a NULL argument or an alen other
+ * than 4 or 16. The key must not already be present (flow_find first).
  */
 int flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t hash,
 		const uint8_t *owner, size_t alen, enum flow_lan lan, uint64_t now_ms,
@@ -135,7 +136,11 @@ int flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t hash,
 void flow_touch(struct flow_table *ft, struct flow *f, enum flow_dir dir, uint32_t wire_len,
 		uint8_t tcp_flags, uint64_t now_ms);
 
-/* Release flows idle longer than their timeout at now_ms; at most budget of them. */
+/*
+ * Release flows idle longer than their timeout at now_ms; at most budget of
+ * them; returns how many. A flow whose last packet is later than now_ms
+ * (capture time going backwards) is not idle.
+ */
 uint32_t flow_expire(struct flow_table *ft, uint64_t now_ms, uint32_t budget);
 
 /* Release every flow (FLOW_END_FLUSH). */

@@ -14,10 +14,10 @@
 
 struct loop {
 	struct eng *eng;
-	struct port *lan;   /* office side (inline) or the only input (replay, tap) */
-	struct port *wan;   /* router side; NULL in replay and tap mode */
-	struct port *out;   /* optional recorder of forwarded frames (--out) */
-	enum eng_side lan_side; /* ENG_SIDE_LAN inline, ENG_SIDE_ANY for replay/tap */
+	struct port *lan;         /* office side (inline) or the only input (replay, tap) */
+	struct port *wan;         /* router side; NULL in replay and tap mode */
+	struct port *out;         /* optional recorder of forwarded frames (--out) */
+	enum eng_side lan_side;   /* ENG_SIDE_LAN inline, ENG_SIDE_ANY for replay/tap */
 	volatile const int *stop; /* set non-zero (e.g. by a signal) to end loop_run */
 	/* Counters of the loop itself. */
 	uint64_t fwd_frames;

@@ -57,26 +57,26 @@ enum pkt_l3 {
  * bytes, the rest is zero).
  */
 struct pkt_info {
-	uint16_t ethertype;  /* innermost ethertype; 0 for link types without one */
+	uint16_t ethertype;           /* innermost ethertype; 0 for link types without one */
 	uint16_t vlan[PKT_MAX_VLANS]; /* VIDs, outermost first */
-	uint8_t n_vlan;      /* tags seen (may exceed PKT_MAX_VLANS) */
-	uint8_t l3;          /* enum pkt_l3 */
-	uint8_t l4proto;     /* IP protocol after extension headers (6 TCP, 17 UDP, ...) */
-	uint8_t flags;       /* PKT_F_* */
+	uint8_t n_vlan;               /* tags seen (may exceed PKT_MAX_VLANS) */
+	uint8_t l3;                   /* enum pkt_l3 */
+	uint8_t l4proto;              /* IP protocol after extension headers (6 TCP, 17 UDP, ...) */
+	uint8_t flags;                /* PKT_F_* */
 	uint8_t src[16];
 	uint8_t dst[16];
-	uint16_t sport;      /* TCP/UDP ports; ICMP: type << 8 | code in sport */
+	uint16_t sport; /* TCP/UDP ports; ICMP: type << 8 | code in sport */
 	uint16_t dport;
-	uint8_t tcp_flags;   /* PKT_TCP_* */
-	uint8_t ttl;         /* IPv4 TTL / IPv6 hop limit */
+	uint8_t tcp_flags; /* PKT_TCP_* */
+	uint8_t ttl;       /* IPv4 TTL / IPv6 hop limit */
 	uint32_t tcp_seq;
 	uint32_t tcp_ack;
 	uint16_t tcp_win;
-	uint16_t l3_off;     /* start of the IP header */
-	uint16_t l4_off;     /* start of the transport header */
-	uint16_t payload_off;/* start of the transport payload */
-	uint16_t l3_len;     /* IP datagram bytes present: min(total length, captured) */
-	uint16_t payload_len;/* transport payload bytes present in the capture */
+	uint16_t l3_off;       /* start of the IP header */
+	uint16_t l4_off;       /* start of the transport header */
+	uint16_t payload_off;  /* start of the transport payload */
+	uint16_t l3_len;       /* IP datagram bytes present: min(total length, captured) */
+	uint16_t payload_len;  /* transport payload bytes present in the capture */
 	uint32_t payload_wire; /* transport payload bytes on the wire (from IP lengths) */
 };
 

@@ -32,7 +32,7 @@ struct port_stats {
 	uint64_t tx_frames;
 	uint64_t tx_bytes;
 	uint64_t tx_errors;
-	uint64_t drops;   /* frames the host or driver dropped before we saw them */
+	uint64_t drops; /* frames the host or driver dropped before we saw them */
 };
 
 struct port;
@@ -66,7 +66,7 @@ struct port {
 	const char *dev;    /* interface name or file path */
 	enum pkt_link link; /* set by open */
 	bool is_open;
-	void *priv;         /* driver state */
+	void *priv; /* driver state */
 	char err[PORT_ERR_MAX];
 };
 

@@ -15,30 +15,30 @@
 #define LWIP_SOCKET          0
 
 /* Memory: lwIP's heap and pools, sized from Kconfig. */
-#define MEM_ALIGNMENT     8
-#define MEM_SIZE          (CONFIG_MGMT_MEM_SIZE_KB * 1024)
-#define PBUF_POOL_SIZE    CONFIG_MGMT_PBUF_POOL_SIZE
-#define MEMP_NUM_TCP_PCB  CONFIG_MGMT_TCP_PCBS
-#define MEMP_NUM_TCP_SEG  (4 * CONFIG_MGMT_TCP_PCBS)
-#define MEMP_NUM_UDP_PCB  8 /* DHCP, DNS, mDNS, SNTP, syslog and spares */
+#define MEM_ALIGNMENT        8
+#define MEM_SIZE             (CONFIG_MGMT_MEM_SIZE_KB * 1024)
+#define PBUF_POOL_SIZE       CONFIG_MGMT_PBUF_POOL_SIZE
+#define MEMP_NUM_TCP_PCB     CONFIG_MGMT_TCP_PCBS
+#define MEMP_NUM_TCP_SEG     (4 * CONFIG_MGMT_TCP_PCBS)
+#define MEMP_NUM_UDP_PCB     8 /* DHCP, DNS, mDNS, SNTP, syslog and spares */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
 /* Protocols of the appliance's own address. */
-#define LWIP_ETHERNET 1
-#define LWIP_ARP      1
-#define ARP_QUEUEING  1 /* keep the first packet while ARP resolves */
-#define LWIP_IPV4     1
-#define LWIP_IPV6     1
-#define LWIP_ICMP     1
-#define LWIP_RAW      0
-#define LWIP_UDP      1
-#define LWIP_TCP      1
-#define LWIP_DHCP     1
-#define LWIP_AUTOIP   0
-#define LWIP_IGMP     1 /* mDNS joins 224.0.0.251 */
-#define LWIP_DNS      1
-#define LWIP_ALTCP    1
-#define LWIP_NETIF_HOSTNAME 1
+#define LWIP_ETHERNET              1
+#define LWIP_ARP                   1
+#define ARP_QUEUEING               1 /* keep the first packet while ARP resolves */
+#define LWIP_IPV4                  1
+#define LWIP_IPV6                  1
+#define LWIP_ICMP                  1
+#define LWIP_RAW                   0
+#define LWIP_UDP                   1
+#define LWIP_TCP                   1
+#define LWIP_DHCP                  1
+#define LWIP_AUTOIP                0
+#define LWIP_IGMP                  1 /* mDNS joins 224.0.0.251 */
+#define LWIP_DNS                   1
+#define LWIP_ALTCP                 1
+#define LWIP_NETIF_HOSTNAME        1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1
 

@@ -100,9 +100,9 @@ static size_t ping_frame(uint8_t *f)
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	uint8_t *icmp = ip + 20;
-	icmp[0] = 8;     /* echo request */
-	icmp[5] = 0x2a;  /* id 42 */
-	icmp[7] = 7;     /* seq 7 */
+	icmp[0] = 8;    /* echo request */
+	icmp[5] = 0x2a; /* id 42 */
+	icmp[7] = 7;    /* seq 7 */
 	memcpy(icmp + 8, "leaktap-ping!!!!", 16);
 	c = csum(icmp, 8 + 16);
 	icmp[2] = (uint8_t)(c >> 8);

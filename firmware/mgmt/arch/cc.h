@@ -17,7 +17,7 @@
 		abort();                                                                           \
 	} while (0)
 
-#define LWIP_ERR_T int
+#define LWIP_ERR_T       int
 #define LWIP_NO_UNISTD_H 1
 
 #endif /* LEAKTAP_LWIP_ARCH_CC_H */
