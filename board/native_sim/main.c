@@ -239,8 +239,9 @@ static int run_live(const struct args *a, const struct cfg *c)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "leaktap %s on %s: %s%s%s, mode %s\n", LEAKTAP_VERSION, brd_this.name,
-		a->tap ? "tap " : "lan ", ldev, a->wan ? ", wan " : "", cfg_mode_name(c->mode));
+	fprintf(stderr, "leaktap %s on %s: %s %s%s%s, mode %s\n", LEAKTAP_VERSION, brd_this.name,
+		a->tap ? "tap" : "lan", ldev, a->wan ? ", wan " : "", a->wan ? a->wan : "",
+		cfg_mode_name(c->mode));
 	if (a->wan) {
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
