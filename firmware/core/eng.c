@@ -158,7 +158,7 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	struct pkt_info pi;
 	e->c.frames++;
 	e->c.bytes += f->wirelen;
-	if (e->c.first_ts_us == 0) {
+	if (e->c.frames == 1) {
 		e->c.first_ts_us = f->ts_us;
 	}
 	e->c.last_ts_us = f->ts_us;

@@ -35,10 +35,4 @@ struct eng {
 size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end why, char *buf,
 		       size_t size);
 
-/* Text form of an address (4 or 16 bytes); buf needs 46 bytes. */
-void eng_format_addr(uint8_t family, const uint8_t *a, char *buf, size_t size);
-
-/* RFC 3339 UTC with milliseconds from epoch milliseconds; buf needs 25 bytes. */
-void eng_format_time(uint64_t ms, char *buf, size_t size);
-
 #endif /* LEAKTAP_ENG_PRIV_H */

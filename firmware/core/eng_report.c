@@ -11,87 +11,7 @@
 #include <string.h>
 
 #include "eng_priv.h"
-
-/* A bounded appender: writes stop at the end of the buffer, len keeps counting. */
-struct sbuf {
-	char *p;
-	size_t size;
-	size_t len;
-};
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = b->len < b->size ? b->size - b->len : 0;
-	int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		b->len += (size_t)n;
-	}
-}
-
-void eng_format_addr(uint8_t family, const uint8_t *a, char *buf, size_t size)
-{
-	if (family == 4) {
-		snprintf(buf, size, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
-	}
-	/* RFC 5952: lower case, longest run (>= 2) of zero groups as "::". */
-	uint16_t g[8];
-	int best = -1, best_len = 0;
-	for (int i = 0; i < 8; i++) {
-		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
-	}
-	for (int i = 0; i < 8;) {
-		int j = i;
-		while (j < 8 && g[j] == 0) {
-			j++;
-		}
-		if (j - i > best_len && j - i >= 2) {
-			best = i;
-			best_len = j - i;
-		}
-		i = j > i ? j : i + 1;
-	}
-	struct sbuf b = {buf, size, 0};
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			sb_printf(&b, "::");
-			i += best_len - 1;
-			continue;
-		}
-		sb_printf(&b, "%s%x", (i > 0 && i != best + best_len) ? ":" : "", g[i]);
-	}
-	if (size > 0 && b.len >= size) {
-		buf[size - 1] = '\0';
-	}
-}
-
-/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-void eng_format_time(uint64_t ms, char *buf, size_t size)
-{
-	uint64_t s = ms / 1000u;
-	int64_t y;
-	unsigned mo, d;
-	civil_from_days((int64_t)(s / 86400u), &y, &mo, &d);
-	unsigned sod = (unsigned)(s % 86400u);
-	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, mo, d,
-		 sod / 3600u, sod / 60u % 60u, sod % 60u, (unsigned)(ms % 1000u));
-}
+#include "fmt.h"
 
 static const char *l4_name(uint8_t proto)
 {
@@ -134,30 +54,31 @@ size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end 
 	const struct flow_key *k = &f->key;
 	bool lo_first = out == FLOW_DIR_LO_HI;
 	char src[46], dst[46], t0[32], t1[32], l4[8];
-	eng_format_addr(k->family, lo_first ? k->lo : k->hi, src, sizeof(src));
-	eng_format_addr(k->family, lo_first ? k->hi : k->lo, dst, sizeof(dst));
-	eng_format_time(f->first_ms, t0, sizeof(t0));
-	eng_format_time(f->last_ms, t1, sizeof(t1));
+	fmt_addr(k->family, lo_first ? k->lo : k->hi, src, sizeof(src));
+	fmt_addr(k->family, lo_first ? k->hi : k->lo, dst, sizeof(dst));
+	fmt_time(f->first_ms, t0, sizeof(t0));
+	fmt_time(f->last_ms, t1, sizeof(t1));
 	const char *l4n = l4_name(k->proto);
 	if (l4n == NULL) {
 		snprintf(l4, sizeof(l4), "%u", k->proto);
 		l4n = l4;
 	}
 	enum flow_dir in = out == FLOW_DIR_LO_HI ? FLOW_DIR_HI_LO : FLOW_DIR_LO_HI;
-	struct sbuf b = {buf, size, 0};
-	sb_printf(&b,
+	struct fmt_buf b;
+	fmt_init(&b, buf, size);
+	fmt_printf(&b,
 		  "{\"l4\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,\"dst_ip\":\"%s\","
 		  "\"dst_port\":%u,\"vlan\":%u,\"lan\":\"%s\",",
 		  l4n, src, lo_first ? k->lo_port : k->hi_port, dst,
 		  lo_first ? k->hi_port : k->lo_port, k->vlan, lan_names[lan]);
-	sb_printf(&b, "\"app\":\"%s\",\"category\":\"%s\",\"encrypted\":%s,\"detection\":\"%s\",",
+	fmt_printf(&b, "\"app\":\"%s\",\"category\":\"%s\",\"encrypted\":%s,\"detection\":\"%s\",",
 		  det_app_name(e->det, f->det.app), det_category_name(e->det, f->det.category),
 		  f->det.encrypted ? "true" : "false",
 		  f->det.state < 5 ? det_state_names[f->det.state] : "?");
-	sb_printf(&b, "\"bytes_out\":%llu,\"bytes_in\":%llu,\"pkts_out\":%u,\"pkts_in\":%u,",
+	fmt_printf(&b, "\"bytes_out\":%llu,\"bytes_in\":%llu,\"pkts_out\":%u,\"pkts_in\":%u,",
 		  (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in], f->pkts[out],
 		  f->pkts[in]);
-	sb_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"end\":\"%s\"}", t0, t1,
+	fmt_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"end\":\"%s\"}", t0, t1,
 		  end_names[why]);
 	return b.len < size ? b.len : size - 1;
 }
@@ -171,7 +92,7 @@ static int cmp_app(const void *a, const void *b, void *ctx)
 
 #define TOP_APPS 10
 
-static void summary_apps(const struct eng *e, struct sbuf *b)
+static void summary_apps(const struct eng *e, struct fmt_buf *b)
 {
 	uint16_t idx[TOP_APPS + 1];
 	size_t n = 0;
@@ -189,20 +110,21 @@ static void summary_apps(const struct eng *e, struct sbuf *b)
 			i--;
 		}
 	}
-	sb_printf(b, "top applications by bytes:");
+	fmt_printf(b, "top applications by bytes:");
 	for (size_t i = 0; i < n; i++) {
 		const struct eng_app *ap = &e->apps[idx[i]];
 		double pct =
 			e->flow_bytes ? 100.0 * (double)ap->bytes / (double)e->flow_bytes : 0.0;
-		sb_printf(b, " %s %.1f%% (%u flows)%s", det_app_name(e->det, idx[i]), pct,
+		fmt_printf(b, " %s %.1f%% (%u flows)%s", det_app_name(e->det, idx[i]), pct,
 			  ap->flows, i + 1 < n ? "," : "");
 	}
-	sb_printf(b, "%s\n", n ? "" : " none");
+	fmt_printf(b, "%s\n", n ? "" : " none");
 }
 
 int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size_t size)
 {
-	struct sbuf b = {buf, size, 0};
+	struct fmt_buf b;
+	fmt_init(&b, buf, size);
 	struct flow_stats fs;
 	struct det_stats ds;
 	flow_get_stats(e->ft, &fs);
@@ -212,35 +134,35 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 	double span = c->last_ts_us > c->first_ts_us
 			      ? (double)(c->last_ts_us - c->first_ts_us) / 1e6
 			      : 0.0;
-	sb_printf(&b,
+	fmt_printf(&b,
 		  "frames %llu, bytes %llu, ip %llu, non-ip %llu, fragments %llu, "
 		  "malformed %llu, capture span %.3f s\n",
 		  (unsigned long long)c->frames, (unsigned long long)c->bytes,
 		  (unsigned long long)c->ip, (unsigned long long)c->non_ip,
 		  (unsigned long long)c->fragments, (unsigned long long)c->malformed, span);
-	sb_printf(&b,
+	fmt_printf(&b,
 		  "flows %llu (peak %u live), expired %llu, evicted %llu, refused %llu, "
 		  "unflowed frames %llu\n",
 		  (unsigned long long)fs.created, fs.peak, (unsigned long long)fs.expired,
 		  (unsigned long long)fs.evicted, (unsigned long long)fs.refused,
 		  (unsigned long long)c->unflowed);
-	sb_printf(&b,
+	fmt_printf(&b,
 		  "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
 		  "%llu packets inspected, peak %u states of %u bytes\n",
 		  (unsigned long long)ds.detected, (unsigned long long)ds.gaveup,
 		  (unsigned long long)ds.nostate, (unsigned long long)ds.fed, ds.peak_in_use,
 		  ds.state_size);
 	size_t tmem = flow_table_mem(e->ft);
-	sb_printf(&b,
+	fmt_printf(&b,
 		  "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "
 		  "and hosts), detector state %u bytes per classifying flow\n",
 		  tmem / 1024u, e->max_flows, e->max_flows ? tmem / e->max_flows : 0,
 		  ds.state_size);
 	summary_apps(e, &b);
-	sb_printf(&b, "encrypted: %.1f%% of flow bytes (%llu of %llu flows)\n",
+	fmt_printf(&b, "encrypted: %.1f%% of flow bytes (%llu of %llu flows)\n",
 		  e->flow_bytes ? 100.0 * (double)e->enc_bytes / (double)e->flow_bytes : 0.0,
 		  (unsigned long long)e->enc_flows, (unsigned long long)e->flows_done);
-	sb_printf(&b, "elapsed %.3f s, %.1f Mbit/s, %.2f Mframes/s\n", secs,
+	fmt_printf(&b, "elapsed %.3f s, %.1f Mbit/s, %.2f Mframes/s\n", secs,
 		  secs > 0 ? (double)c->bytes * 8.0 / secs / 1e6 : 0.0,
 		  secs > 0 ? (double)c->frames / secs / 1e6 : 0.0);
 	if (b.len >= size) {

@@ -99,13 +99,18 @@ static void put_state(struct det *d, struct det_flow *df)
 	d->st.in_use--;
 }
 
-static void keep_verdict(struct det *d, struct det_flow *df, ndpi_protocol proto)
+/*
+ * guessed: nDPI named the flow from its ports or addresses, not its bytes.
+ * Such a guess names the flow but never makes it "encrypted": a clear-text
+ * upload to an address nDPI files under, say, Google must still be seen.
+ */
+static void keep_verdict(struct det *d, struct det_flow *df, ndpi_protocol proto, bool guessed)
 {
 	df->app = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ? proto.app_protocol
 							      : proto.master_protocol;
 	df->master = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ? proto.master_protocol : 0;
 	df->category = (uint8_t)proto.category;
-	df->encrypted = ndpi_is_encrypted_proto(d->mod, proto) ? 1 : 0;
+	df->encrypted = !guessed && ndpi_is_encrypted_proto(d->mod, proto) ? 1 : 0;
 }
 
 static void finish(struct det *d, struct det_flow *df, enum det_state how)
@@ -116,14 +121,14 @@ static void finish(struct det *d, struct det_flow *df, enum det_state how)
 			? (ndpi_protocol){nf->detected_protocol_stack[1],
 					  nf->detected_protocol_stack[0], nf->category}
 			: (ndpi_protocol){0, 0, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED};
+	uint8_t guessed = 0;
 	if (how == DET_GAVEUP) {
-		uint8_t guessed = 0;
 		proto = ndpi_detection_giveup(d->mod, nf, 1, &guessed);
 		d->st.gaveup++;
 	} else {
 		d->st.detected++;
 	}
-	keep_verdict(d, df, proto);
+	keep_verdict(d, df, proto, guessed != 0);
 	df->state = (uint8_t)how;
 	put_state(d, df);
 }

@@ -110,6 +110,7 @@ int port_fd(struct port *p)
 	if (p->ops->fd == NULL) {
 		return -ENOSYS;
 	}
+	FAULT(p, "fd", -EIO);
 	return p->ops->fd(p);
 }
 
