@@ -67,19 +67,19 @@ size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end 
 	struct fmt_buf b;
 	fmt_init(&b, buf, size);
 	fmt_printf(&b,
-		  "{\"l4\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,\"dst_ip\":\"%s\","
-		  "\"dst_port\":%u,\"vlan\":%u,\"lan\":\"%s\",",
-		  l4n, src, lo_first ? k->lo_port : k->hi_port, dst,
-		  lo_first ? k->hi_port : k->lo_port, k->vlan, lan_names[lan]);
+		   "{\"l4\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,\"dst_ip\":\"%s\","
+		   "\"dst_port\":%u,\"vlan\":%u,\"lan\":\"%s\",",
+		   l4n, src, lo_first ? k->lo_port : k->hi_port, dst,
+		   lo_first ? k->hi_port : k->lo_port, k->vlan, lan_names[lan]);
 	fmt_printf(&b, "\"app\":\"%s\",\"category\":\"%s\",\"encrypted\":%s,\"detection\":\"%s\",",
-		  det_app_name(e->det, f->det.app), det_category_name(e->det, f->det.category),
-		  f->det.encrypted ? "true" : "false",
-		  f->det.state < 5 ? det_state_names[f->det.state] : "?");
+		   det_app_name(e->det, f->det.app), det_category_name(e->det, f->det.category),
+		   f->det.encrypted ? "true" : "false",
+		   f->det.state < 5 ? det_state_names[f->det.state] : "?");
 	fmt_printf(&b, "\"bytes_out\":%llu,\"bytes_in\":%llu,\"pkts_out\":%u,\"pkts_in\":%u,",
-		  (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in], f->pkts[out],
-		  f->pkts[in]);
+		   (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in],
+		   f->pkts[out], f->pkts[in]);
 	fmt_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"end\":\"%s\"}", t0, t1,
-		  end_names[why]);
+		   end_names[why]);
 	return b.len < size ? b.len : size - 1;
 }
 
@@ -116,7 +116,7 @@ static void summary_apps(const struct eng *e, struct fmt_buf *b)
 		double pct =
 			e->flow_bytes ? 100.0 * (double)ap->bytes / (double)e->flow_bytes : 0.0;
 		fmt_printf(b, " %s %.1f%% (%u flows)%s", det_app_name(e->det, idx[i]), pct,
-			  ap->flows, i + 1 < n ? "," : "");
+			   ap->flows, i + 1 < n ? "," : "");
 	}
 	fmt_printf(b, "%s\n", n ? "" : " none");
 }
@@ -135,36 +135,36 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 			      ? (double)(c->last_ts_us - c->first_ts_us) / 1e6
 			      : 0.0;
 	fmt_printf(&b,
-		  "frames %llu, bytes %llu, ip %llu, non-ip %llu, fragments %llu, "
-		  "malformed %llu, capture span %.3f s\n",
-		  (unsigned long long)c->frames, (unsigned long long)c->bytes,
-		  (unsigned long long)c->ip, (unsigned long long)c->non_ip,
-		  (unsigned long long)c->fragments, (unsigned long long)c->malformed, span);
+		   "frames %llu, bytes %llu, ip %llu, non-ip %llu, fragments %llu, "
+		   "malformed %llu, capture span %.3f s\n",
+		   (unsigned long long)c->frames, (unsigned long long)c->bytes,
+		   (unsigned long long)c->ip, (unsigned long long)c->non_ip,
+		   (unsigned long long)c->fragments, (unsigned long long)c->malformed, span);
 	fmt_printf(&b,
-		  "flows %llu (peak %u live), expired %llu, evicted %llu, refused %llu, "
-		  "unflowed frames %llu\n",
-		  (unsigned long long)fs.created, fs.peak, (unsigned long long)fs.expired,
-		  (unsigned long long)fs.evicted, (unsigned long long)fs.refused,
-		  (unsigned long long)c->unflowed);
+		   "flows %llu (peak %u live), expired %llu, evicted %llu, refused %llu, "
+		   "unflowed frames %llu\n",
+		   (unsigned long long)fs.created, fs.peak, (unsigned long long)fs.expired,
+		   (unsigned long long)fs.evicted, (unsigned long long)fs.refused,
+		   (unsigned long long)c->unflowed);
 	fmt_printf(&b,
-		  "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
-		  "%llu packets inspected, peak %u states of %u bytes\n",
-		  (unsigned long long)ds.detected, (unsigned long long)ds.gaveup,
-		  (unsigned long long)ds.nostate, (unsigned long long)ds.fed, ds.peak_in_use,
-		  ds.state_size);
+		   "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
+		   "%llu packets inspected, peak %u states of %u bytes\n",
+		   (unsigned long long)ds.detected, (unsigned long long)ds.gaveup,
+		   (unsigned long long)ds.nostate, (unsigned long long)ds.fed, ds.peak_in_use,
+		   ds.state_size);
 	size_t tmem = flow_table_mem(e->ft);
 	fmt_printf(&b,
-		  "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "
-		  "and hosts), detector state %u bytes per classifying flow\n",
-		  tmem / 1024u, e->max_flows, e->max_flows ? tmem / e->max_flows : 0,
-		  ds.state_size);
+		   "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "
+		   "and hosts), detector state %u bytes per classifying flow\n",
+		   tmem / 1024u, e->max_flows, e->max_flows ? tmem / e->max_flows : 0,
+		   ds.state_size);
 	summary_apps(e, &b);
 	fmt_printf(&b, "encrypted: %.1f%% of flow bytes (%llu of %llu flows)\n",
-		  e->flow_bytes ? 100.0 * (double)e->enc_bytes / (double)e->flow_bytes : 0.0,
-		  (unsigned long long)e->enc_flows, (unsigned long long)e->flows_done);
+		   e->flow_bytes ? 100.0 * (double)e->enc_bytes / (double)e->flow_bytes : 0.0,
+		   (unsigned long long)e->enc_flows, (unsigned long long)e->flows_done);
 	fmt_printf(&b, "elapsed %.3f s, %.1f Mbit/s, %.2f Mframes/s\n", secs,
-		  secs > 0 ? (double)c->bytes * 8.0 / secs / 1e6 : 0.0,
-		  secs > 0 ? (double)c->frames / secs / 1e6 : 0.0);
+		   secs > 0 ? (double)c->bytes * 8.0 / secs / 1e6 : 0.0,
+		   secs > 0 ? (double)c->frames / secs / 1e6 : 0.0);
 	if (b.len >= size) {
 		return -ENOSPC;
 	}

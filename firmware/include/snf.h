@@ -39,14 +39,14 @@ enum snf_res {
 
 /* What proved video and what the bytes tell about it. Strings are NUL-terminated. */
 struct snf_media {
-	char video[16];   /* kind for the alert: "mp4", "mov", "3gp", "fmp4", "webm",
-			   * "mkv", "avi", "flv", "mpegts", "m2ts", "mpegps", "asf",
-			   * "ogg", "mjpeg", "rtmp", "rtsp/h264", "rtp/vp8", ... */
-	char codec[16];   /* "h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2",
-			   * "theora", "mjpeg", "wmv", ...; "" when unknown */
-	char detail[48];  /* short proof for the evidence sentence, e.g. "ftyp isom",
-			   * "EBML DocType webm", "publish + video messages" */
-	uint16_t width;   /* pixels; 0 when unknown */
+	char video[16];  /* kind for the alert: "mp4", "mov", "3gp", "fmp4", "webm",
+			  * "mkv", "avi", "flv", "mpegts", "m2ts", "mpegps", "asf",
+			  * "ogg", "mjpeg", "rtmp", "rtsp/h264", "rtp/vp8", ... */
+	char codec[16];  /* "h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2",
+			  * "theora", "mjpeg", "wmv", ...; "" when unknown */
+	char detail[48]; /* short proof for the evidence sentence, e.g. "ftyp isom",
+			  * "EBML DocType webm", "publish + video messages" */
+	uint16_t width;  /* pixels; 0 when unknown */
 	uint16_t height;
 	uint32_t duration_ms; /* 0 when unknown */
 };
@@ -63,17 +63,17 @@ enum snf_expect_kind {
  * network order, 4 or 16 bytes by family; port 0 means "any".
  */
 struct snf_expect {
-	uint8_t kind;        /* enum snf_expect_kind */
-	uint8_t family;      /* 4 or 6; 0 = same addresses as the control flow */
-	uint8_t proto;       /* 6 TCP, 17 UDP */
-	bool upload;         /* bytes of interest go out of the office (STOR/APPE, RECORD) */
+	uint8_t kind;   /* enum snf_expect_kind */
+	uint8_t family; /* 4 or 6; 0 = same addresses as the control flow */
+	uint8_t proto;  /* 6 TCP, 17 UDP */
+	bool upload;    /* bytes of interest go out of the office (STOR/APPE, RECORD) */
 	uint8_t lan_addr[16];
-	uint16_t lan_port;   /* 0 = any */
+	uint16_t lan_port; /* 0 = any */
 	uint8_t remote_addr[16];
 	uint16_t remote_port;
-	char file[128];      /* FTP path; "" if none */
+	char file[128];         /* FTP path; "" if none */
 	struct snf_media media; /* RTP: what the SDP said (codec, size); video[] empty for FTP */
-	uint8_t rtp_pt;      /* RTP payload type negotiated for video, 0xff if unknown */
+	uint8_t rtp_pt;         /* RTP payload type negotiated for video, 0xff if unknown */
 };
 
 /*
