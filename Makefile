@@ -20,7 +20,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wconversion \
 CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -Idrivers -I$(B)
 NDPI_LIBDIR := $(shell pkg-config --variable=libdir libndpi 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)
 NDPI_INC := -isystem /usr/include/ndpi
-LIBS := -lpcap -lcjson -lm
+LIBS := -lpcap -lcjson -lhttp_parser -lmbedcrypto -lm
 ifeq ($(CONFIG_NDPI),y)
 LIBS := $(NDPI_LIBDIR)/libndpi.a -lgcrypt $(LIBS)
 endif

@@ -2,7 +2,8 @@
  * leaktap on native_sim: command line, file I/O of the host, and the only
  * place that decides to exit. Everything else lives in the core.
  *
- *   leaktap --replay IN.pcap [--config FILE] [--flows FILE] [--out FILE]
+ *   leaktap --replay IN.pcap [--config FILE] [--alerts FILE] [--flows FILE]
+ *                            [--destinations FILE] [--out FILE]
  *   leaktap --check-config FILE
  *   leaktap --lan IFACE --wan IFACE [--config FILE]
  *   leaktap --tap IFACE [--config FILE]
@@ -28,7 +29,7 @@
 #endif
 
 struct args {
-	const char *replay, *config, *flows, *out, *check, *lan, *wan, *tap;
+	const char *replay, *config, *alerts, *flows, *dests, *out, *check, *lan, *wan, *tap;
 };
 
 static volatile int stop_flag;
@@ -41,11 +42,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: leaktap --replay IN.pcap [--config FILE] [--flows FILE] [--out FILE]\n"
-		    "       leaktap --check-config FILE\n"
-		    "       leaktap --lan IFACE --wan IFACE [--config FILE]\n"
-		    "       leaktap --tap IFACE [--config FILE]\n"
-		    "       leaktap --version\n");
+	fprintf(to,
+		"usage: leaktap --replay IN.pcap [--config FILE] [--alerts FILE] [--flows FILE]\n"
+		"                       [--destinations FILE] [--out FILE]\n"
+		"       leaktap --check-config FILE\n"
+		"       leaktap --lan IFACE --wan IFACE [--config FILE]\n"
+		"       leaktap --tap IFACE [--config FILE]\n"
+		"       leaktap --version\n");
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -56,7 +59,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	} opts[] = {
 		{"--replay", offsetof(struct args, replay)},
 		{"--config", offsetof(struct args, config)},
+		{"--alerts", offsetof(struct args, alerts)},
 		{"--flows", offsetof(struct args, flows)},
+		{"--destinations", offsetof(struct args, dests)},
 		{"--out", offsetof(struct args, out)},
 		{"--check-config", offsetof(struct args, check)},
 		{"--lan", offsetof(struct args, lan)},
@@ -81,7 +86,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	int modes = !!a->replay + !!a->check + !!(a->lan || a->wan) + !!a->tap;
 	if (modes != 1 || (a->lan && !a->wan) || (a->wan && !a->lan) ||
-	    ((a->flows || a->out) && !a->replay)) {
+	    ((a->flows || a->out || a->dests) && !a->replay)) {
 		fprintf(stderr,
 			"leaktap: choose one of --replay, --check-config, --lan/--wan, --tap\n");
 		return -EINVAL;
@@ -118,11 +123,60 @@ static int load_config(const char *path, struct cfg *c)
 	return rc;
 }
 
-static void write_line(void *ctx, const char *line, size_t len)
+/* Where the engine's lines go in a replay. */
+struct outputs {
+	FILE *flows;  /* --flows, or NULL */
+	FILE *alerts; /* --alerts, default stdout */
+	FILE *dests;  /* --destinations, or NULL */
+};
+
+static void write_line(FILE *f, const char *line, size_t len)
 {
-	FILE *f = ctx;
 	fwrite(line, 1, len, f);
 	fputc('\n', f);
+}
+
+static void write_flow(void *ctx, const char *line, size_t len)
+{
+	write_line(((struct outputs *)ctx)->flows, line, len);
+}
+
+static void write_alert(void *ctx, const char *line, size_t len)
+{
+	struct outputs *o = ctx;
+	write_line(o->alerts, line, len);
+	/* Alerts are the product: each reaches the file as it happens. */
+	fflush(o->alerts);
+}
+
+static void write_dest(void *ctx, const char *line, size_t len)
+{
+	write_line(((struct outputs *)ctx)->dests, line, len);
+}
+
+/* Open one output file; "-" is stdout. Prints one line on failure. */
+static int open_output(const char *path, FILE **f)
+{
+	if (path == NULL) {
+		return 0;
+	}
+	*f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (*f == NULL) {
+		fprintf(stderr, "leaktap: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Close an output; non-zero when anything written to it was lost. */
+static int close_output(FILE *f)
+{
+	if (f == NULL) {
+		return 0;
+	}
+	int bad = ferror(f) != 0;
+	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	return bad;
 }
 
 /* Peak and current resident memory of this process, from Linux's /proc. */
@@ -168,26 +222,57 @@ static int open_out(struct port *out, const char *path, enum pkt_link link)
 	return rc;
 }
 
+static int open_outputs(const struct args *a, struct outputs *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (open_output(a->flows, &o->flows) != 0 ||
+	    open_output(a->alerts ? a->alerts : "-", &o->alerts) != 0 ||
+	    open_output(a->dests, &o->dests) != 0) {
+		close_output(o->flows);
+		close_output(o->alerts);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Close every output; names the first file whose writes were lost. */
+static int close_outputs(const struct args *a, struct outputs *o)
+{
+	const char *bad = NULL;
+	if (close_output(o->flows)) {
+		bad = a->flows;
+	}
+	if (close_output(o->alerts) && bad == NULL) {
+		bad = a->alerts ? a->alerts : "stdout";
+	}
+	if (close_output(o->dests) && bad == NULL) {
+		bad = a->dests;
+	}
+	if (bad != NULL) {
+		fprintf(stderr, "leaktap: %s: write failed\n", bad);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int run_replay(const struct args *a, const struct cfg *c)
 {
 	struct port in, out = {0};
-	FILE *flows = NULL;
+	struct outputs o;
 	port_init(&in, brd_this.ports[0].file, "lan", a->replay);
 	if (port_open(&in) != 0) {
 		fprintf(stderr, "leaktap: %s\n", in.err);
 		return 1;
 	}
-	if (a->out != NULL && open_out(&out, a->out, in.link) != 0) {
-		port_close(&in);
-		return 1;
-	}
-	if (a->flows != NULL && (flows = fopen(a->flows, "w")) == NULL) {
-		fprintf(stderr, "leaktap: %s: %s\n", a->flows, strerror(errno));
+	if ((a->out != NULL && open_out(&out, a->out, in.link) != 0) || open_outputs(a, &o) != 0) {
 		port_close(&in);
 		port_close(&out);
 		return 1;
 	}
-	struct eng_params ep = {.cfg = c, .flow_line = flows ? write_line : NULL, .ctx = flows};
+	struct eng_params ep = {.cfg = c,
+				.flow_line = o.flows ? write_flow : NULL,
+				.alert_line = write_alert,
+				.ctx = &o};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
@@ -199,22 +284,22 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	int rc = loop_replay(&l);
 	eng_finish(e);
 	uint64_t t1 = brd_now_us();
+	if (o.dests != NULL) {
+		eng_report_destinations(e, write_dest, &o);
+	}
 	fprintf(stderr, "leaktap: replay of %s\n", a->replay);
 	print_summary(e, t1 - t0);
 	eng_destroy(e);
-	int werr = flows != NULL && (ferror(flows) | fclose(flows)) != 0;
 	if (rc == -EIO && a->out) {
 		fprintf(stderr, "leaktap: %s: write failed\n", a->out);
 	} else if (rc != 0) {
 		fprintf(stderr, "leaktap: %s: %s\n", a->replay, in.err);
-	} else if (werr) {
-		fprintf(stderr, "leaktap: %s: write failed\n", a->flows);
+	}
+	if (close_outputs(a, &o) != 0 && rc == 0) {
 		rc = -EIO;
 	}
 	port_close(&in);
-	if (a->out) {
-		port_close(&out);
-	}
+	port_close(&out);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -229,7 +314,8 @@ static int run_live(const struct args *a, const struct cfg *c)
 		port_close(&lan);
 		return 1;
 	}
-	struct eng_params ep = {.cfg = c};
+	struct outputs o = {.alerts = stdout};
+	struct eng_params ep = {.cfg = c, .alert_line = write_alert, .ctx = &o};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");

@@ -10,15 +10,18 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "eng_priv.h"
 #include "pkt.h"
+#include "pol.h"
 
 static void on_release(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct eng *e = ctx;
 	det_release(e->det, &f->det);
+	eng_sniff_release(e, f);
 	uint64_t bytes = f->bytes[0] + f->bytes[1];
 	uint16_t app = f->det.app < e->n_apps ? f->det.app : 0;
 	e->apps[app].bytes += bytes;
@@ -35,6 +38,14 @@ static void on_release(void *ctx, struct flow *f, enum flow_end why)
 	}
 }
 
+/* The detector names the server (TLS SNI, HTTP Host) of a flow it is done with. */
+static void on_det_name(void *ctx, struct det_flow *df, const char *name)
+{
+	struct eng *e = ctx;
+	struct flow *f = (struct flow *)(void *)((char *)df - offsetof(struct flow, det));
+	eng_sniff_server_name(e, f, name, f->last_ms);
+}
+
 struct eng *eng_create(const struct eng_params *p)
 {
 	if (p == NULL || p->cfg == NULL) {
@@ -46,6 +57,7 @@ struct eng *eng_create(const struct eng_params *p)
 	}
 	e->cfg = p->cfg;
 	e->flow_line = p->flow_line;
+	e->alert_line = p->alert_line;
 	e->ctx = p->ctx;
 	uint32_t max_flows = p->max_flows ? p->max_flows : CONFIG_MAX_FLOWS;
 	e->max_flows = max_flows;
@@ -57,6 +69,8 @@ struct eng *eng_create(const struct eng_params *p)
 		.pool_size = 1,
 		.max_pkts = 1,
 #endif
+		.on_name = on_det_name,
+		.ctx = e,
 	};
 	struct flow_params fp = {
 		.max_flows = max_flows,
@@ -73,7 +87,8 @@ struct eng *eng_create(const struct eng_params *p)
 		e->apps = calloc(e->n_apps, sizeof(*e->apps));
 		e->ft = flow_table_create(&fp);
 	}
-	if (e->det == NULL || e->apps == NULL || e->ft == NULL) {
+	if (e->det == NULL || e->apps == NULL || e->ft == NULL ||
+	    eng_sniff_init(e, CONFIG_SNF_POOL) != 0) {
 		eng_destroy(e);
 		return NULL;
 	}
@@ -87,6 +102,7 @@ void eng_destroy(struct eng *e)
 	}
 	/* Flows are released (and reported) while the detector still exists. */
 	flow_table_destroy(e->ft);
+	eng_sniff_fini(e);
 	det_destroy(e->det);
 	free(e->apps);
 	free(e);
@@ -96,6 +112,9 @@ void eng_set_cfg(struct eng *e, const struct cfg *cfg)
 {
 	if (cfg != NULL) {
 		e->cfg = cfg;
+		if (e->pol != NULL) {
+			pol_set_cfg(e->pol, cfg);
+		}
 	}
 }
 
@@ -152,6 +171,24 @@ static struct flow *flow_of(struct eng *e, const struct pkt_info *pi, enum eng_s
 	return f;
 }
 
+/* Office/remote TCP and UDP flows go through the video path. */
+static void video_path(struct eng *e, struct flow *fl, enum flow_dir dir, enum pkt_link link,
+		       const struct pkt_info *pi, const struct port_frame *f, uint64_t now_ms)
+{
+	if (pi->l4proto == 17) {
+		eng_sniff_dns(e, pi, f->data, now_ms);
+	}
+	if (fl->lan != FLOW_LAN_LO && fl->lan != FLOW_LAN_HI) {
+		return;
+	}
+	bool out = (fl->lan == FLOW_LAN_LO) == (dir == FLOW_DIR_LO_HI);
+	e->cur_mac_ok = out && link == PKT_LINK_ETH && f->caplen >= 12;
+	if (e->cur_mac_ok) {
+		memcpy(e->cur_mac, f->data + 6, 6);
+	}
+	eng_sniff_packet(e, fl, out ? SNF_OUT : SNF_IN, pi, f->data, now_ms);
+}
+
 enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link,
 			   const struct port_frame *f)
 {
@@ -204,12 +241,21 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);
 	}
+	if ((pi.flags & PKT_F_L4) && (pi.l4proto == 6 || pi.l4proto == 17)) {
+		video_path(e, fl, dir, link, &pi, f, now_ms);
+	}
 	return ENG_FORWARD;
 }
 
 void eng_finish(struct eng *e)
 {
 	flow_flush(e->ft);
+	pol_finish(e->pol, e->c.last_ts_us / 1000u);
+}
+
+void eng_report_destinations(const struct eng *e, eng_line_cb cb, void *ctx)
+{
+	pol_report_destinations(e->pol, cb, ctx, e->c.last_ts_us / 1000u);
 }
 
 void eng_get_counters(const struct eng *e, struct eng_counters *c)

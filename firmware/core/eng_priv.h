@@ -6,6 +6,15 @@
 #define LEAKTAP_ENG_PRIV_H
 
 #include "eng.h"
+#include "pkt.h"
+#include "snf.h"
+
+#define ENG_MAX_EXPECT 64 /* related connections announced and not yet seen */
+
+struct eng_snf;
+struct eng_expect;
+struct nam_cache;
+struct pol;
 
 /* Per-application totals, indexed by det app id. */
 struct eng_app {
@@ -28,8 +37,35 @@ struct eng {
 	uint64_t enc_bytes;  /* of which in encrypted flows */
 	uint64_t flows_done; /* released flows */
 	uint64_t enc_flows;
+	eng_line_cb alert_line;
+	/* Video path (eng_sniff.c). */
+	struct nam_cache *names;
+	struct pol *pol;
+	struct eng_snf *snf_pool;
+	uint32_t *snf_free;
+	uint32_t snf_n_free;
+	uint32_t snf_pool_size;
+	uint64_t snf_nostate; /* flows not sniffed: slot pool empty */
+	uint64_t proofs;      /* flows that proved video */
+	struct eng_expect *expect;
+	uint32_t n_expect;
+	bool cur_mac_ok; /* cur_mac is the office host's MAC of the current frame */
+	uint8_t cur_mac[6];
 	char line[1024]; /* one flow record */
 };
+
+/* Video path (eng_sniff.c). */
+int eng_sniff_init(struct eng *e, uint32_t pool);
+void eng_sniff_fini(struct eng *e);
+/* One packet with its decoded headers; d is relative to the office. */
+void eng_sniff_packet(struct eng *e, struct flow *f, enum snf_dir d, const struct pkt_info *pi,
+		      const uint8_t *frame, uint64_t now_ms);
+/* DNS answers teach names, whatever flow they belong to. */
+void eng_sniff_dns(struct eng *e, const struct pkt_info *pi, const uint8_t *frame, uint64_t now_ms);
+void eng_sniff_server_name(struct eng *e, struct flow *f, const char *name, uint64_t now_ms);
+/* The flow ends: close bodies, hand over evidence and bytes. */
+void eng_sniff_release(struct eng *e, struct flow *f);
+size_t eng_sniff_slot_size(void);
 
 /* Format one flow record (JSON, no newline) into buf; returns its length. */
 size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end why, char *buf,

@@ -12,6 +12,8 @@
 
 #include "eng_priv.h"
 #include "fmt.h"
+#include "nam.h"
+#include "pol.h"
 
 static const char *l4_name(uint8_t proto)
 {
@@ -159,6 +161,16 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 		   tmem / 1024u, e->max_flows, e->max_flows ? tmem / e->max_flows : 0,
 		   ds.state_size);
 	summary_apps(e, &b);
+	struct pol_stats ps;
+	struct nam_stats ns;
+	pol_get_stats(e->pol, &ps);
+	nam_get_stats(e->names, &ns);
+	fmt_printf(&b,
+		   "video: %llu flows proved video; %llu alerts, %llu updates, %llu allowed; "
+		   "%llu flows not sniffed (pool); %u names cached; sniffer slot %zu bytes\n",
+		   (unsigned long long)e->proofs, (unsigned long long)ps.alerts,
+		   (unsigned long long)ps.updates, (unsigned long long)ps.allowed,
+		   (unsigned long long)e->snf_nostate, ns.entries, eng_sniff_slot_size());
 	fmt_printf(&b, "encrypted: %.1f%% of flow bytes (%llu of %llu flows)\n",
 		   e->flow_bytes ? 100.0 * (double)e->enc_bytes / (double)e->flow_bytes : 0.0,
 		   (unsigned long long)e->enc_flows, (unsigned long long)e->flows_done);

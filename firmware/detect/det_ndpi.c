@@ -25,6 +25,8 @@ struct det {
 	uint32_t state_size;
 	uint8_t max_pkts;
 	uint16_t n_apps;
+	void (*on_name)(void *ctx, struct det_flow *df, const char *name);
+	void *ctx;
 	struct det_stats st;
 };
 
@@ -52,6 +54,8 @@ struct det *det_create(const struct det_params *params)
 	d->state_size = (d->state_size + 15u) & ~15u;
 	d->pool_size = params->pool_size;
 	d->max_pkts = params->max_pkts;
+	d->on_name = params->on_name;
+	d->ctx = params->ctx;
 	/*
 	 * calloc of a large block maps zero pages lazily: untouched states cost
 	 * no resident memory, so the pool may be sized for the worst case.
@@ -130,6 +134,12 @@ static void finish(struct det *d, struct det_flow *df, enum det_state how)
 	}
 	keep_verdict(d, df, proto, guessed != 0);
 	df->state = (uint8_t)how;
+	if (d->on_name != NULL && nf->host_server_name[0] != '\0') {
+		char name[sizeof(nf->host_server_name) + 1];
+		memcpy(name, nf->host_server_name, sizeof(nf->host_server_name));
+		name[sizeof(nf->host_server_name)] = '\0';
+		d->on_name(d->ctx, df, name);
+	}
 	put_state(d, df);
 }
 

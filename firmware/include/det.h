@@ -40,6 +40,12 @@ struct det_flow {
 struct det_params {
 	uint32_t pool_size; /* flows that may be under classification at once */
 	uint8_t max_pkts;   /* give up after this many packets of one flow */
+	/*
+	 * Called once per flow, when its detector state is released, with the
+	 * server name the detector saw (TLS SNI, QUIC, HTTP Host); may be NULL.
+	 */
+	void (*on_name)(void *ctx, struct det_flow *df, const char *name);
+	void *ctx;
 };
 
 struct det_stats {

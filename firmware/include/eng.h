@@ -36,7 +36,8 @@ struct eng_params {
 	uint32_t tcp_timeout_ms;   /* 0 = CONFIG_FLOW_TCP_TIMEOUT_S */
 	uint32_t other_timeout_ms; /* 0 = CONFIG_FLOW_OTHER_TIMEOUT_S */
 	eng_line_cb flow_line;     /* one JSON line per finished flow; NULL = off */
-	void *ctx;
+	eng_line_cb alert_line;    /* one JSON line per alert or update; NULL = off */
+	void *ctx;                 /* passed to both callbacks */
 };
 
 /* Frame and byte counters since eng_create(). */
@@ -71,6 +72,9 @@ void eng_finish(struct eng *e);
 void eng_get_counters(const struct eng *e, struct eng_counters *c);
 void eng_get_flow_stats(const struct eng *e, struct flow_stats *st);
 void eng_get_det_stats(const struct eng *e, struct det_stats *st);
+
+/* Learn mode: one JSON line per candidate destination, through cb. */
+void eng_report_destinations(const struct eng *e, eng_line_cb cb, void *ctx);
 
 /*
  * Write the human summary (several lines) into buf. elapsed_us is the wall
