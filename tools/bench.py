@@ -212,6 +212,28 @@ def main():
     own = re.search(r"memory: (.*)", err_full)
     live, cls = mem["live"], mem["classifying"]
 
+    # Issue 3: the video path's cost, on the lab corpus, against the same
+    # binary with it turned off (what the foundation did), same run.
+    subprocess.run([os.path.join(TOP, "tests/lab/make_corpus.sh")], check=True,
+                   stdout=subprocess.DEVNULL)
+    corpus = sorted(glob.glob(os.path.join(B, "lab/corpus/*.pcap")))
+    lab_cfg = os.path.join(WORK, "lab.json")
+    with open(lab_cfg, "w") as f:
+        f.write('{"local_nets": ["10.77.0.0/26", "fd77::/120"]}')
+    lab_bytes = sum(os.path.getsize(p) for p in corpus)
+    on, off, on_loop, off_loop = [], [], [], []
+    for _ in range(RUNS):
+        for flag, acc, acc_loop in (([], on, on_loop), (["--no-video"], off, off_loop)):
+            t = tl = 0.0
+            for p in corpus:
+                w, _, err = measure([LEAKTAP, "--replay", p, "--config", lab_cfg, *flag])
+                t += w
+                tl += float(re.search(r"elapsed ([0-9.]+) s", err).group(1))
+            acc.append(t)
+            acc_loop.append(tl)
+    lab_ratio = min(on) / min(off)
+    loop_ratio = min(on_loop) / min(off_loop)
+
     lines = [
         f"Measured {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} cores), release build, `make bench`.",
@@ -229,6 +251,19 @@ def main():
         "",
         f"**Ratio leaktap / ndpiReader (wall time): {ratio:.2f}** (target <= 1.0). "
         f"leaktap: {frames / min(lt) / 1e6:.2f} Mframes/s, {size * 8 / min(lt) / 1e9:.2f} Gbit/s of capture.",
+        "",
+        "## Video path cost on the lab corpus (issue 3)",
+        "",
+        f"{len(corpus)} captures of tests/lab/make_corpus.sh, {lab_bytes / 1e6:.0f} MB, replayed one by one",
+        f"(best of {RUNS} alternating runs; each replay includes process start and nDPI init):",
+        "",
+        "| build/leaktap --replay | wall time of the processes | time in the packet loop (summary's elapsed) |",
+        "| --- | --- | --- |",
+        f"| with sniffers, names and policy | {min(on):.3f} s | {min(on_loop):.3f} s |",
+        f"| `--no-video` (flows and applications only, the foundation's path) | {min(off):.3f} s | {min(off_loop):.3f} s |",
+        "",
+        f"**Ratio with / without the video path: {lab_ratio:.2f} in process wall time, "
+        f"{loop_ratio:.2f} in the packet loop alone** (target <= 1.20).",
         "",
         "## Memory per flow (issue 2)",
         "",

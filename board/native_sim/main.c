@@ -30,6 +30,7 @@
 
 struct args {
 	const char *replay, *config, *alerts, *flows, *dests, *out, *check, *lan, *wan, *tap;
+	bool no_video;
 };
 
 static volatile int stop_flag;
@@ -44,7 +45,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: leaktap --replay IN.pcap [--config FILE] [--alerts FILE] [--flows FILE]\n"
-		"                       [--destinations FILE] [--out FILE]\n"
+		"                       [--destinations FILE] [--out FILE] [--no-video]\n"
 		"       leaktap --check-config FILE\n"
 		"       leaktap --lan IFACE --wan IFACE [--config FILE]\n"
 		"       leaktap --tap IFACE [--config FILE]\n"
@@ -70,6 +71,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	memset(a, 0, sizeof(*a));
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-video") == 0) {
+			a->no_video = true;
+			continue;
+		}
 		size_t k = 0;
 		while (k < sizeof(opts) / sizeof(opts[0]) && strcmp(argv[i], opts[k].flag) != 0) {
 			k++;
@@ -272,6 +277,7 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	struct eng_params ep = {.cfg = c,
 				.flow_line = o.flows ? write_flow : NULL,
 				.alert_line = write_alert,
+				.no_video = a->no_video,
 				.ctx = &o};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {

@@ -58,6 +58,7 @@ struct eng *eng_create(const struct eng_params *p)
 	e->cfg = p->cfg;
 	e->flow_line = p->flow_line;
 	e->alert_line = p->alert_line;
+	e->video = !p->no_video;
 	e->ctx = p->ctx;
 	uint32_t max_flows = p->max_flows ? p->max_flows : CONFIG_MAX_FLOWS;
 	e->max_flows = max_flows;
@@ -124,12 +125,26 @@ void eng_set_cfg(struct eng *e, const struct cfg *cfg)
  * port goes to it. local_nets adds the addresses that are local anyway
  * (the router's own LAN address, LAN-to-LAN traffic seen on a tap).
  */
+/*
+ * Multicast and broadcast destinations never leave the office as uploads:
+ * an IPTV multicast on the LAN is not a leak to a remote host.
+ */
+static bool is_group(uint8_t family, const uint8_t *a)
+{
+	if (family == 4) {
+		return (a[0] & 0xf0) == 0xe0 ||
+		       (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+	}
+	return a[0] == 0xff;
+}
+
 static enum flow_lan lan_of(const struct eng *e, const struct pkt_info *pi, enum eng_side side,
 			    enum flow_dir dir)
 {
 	uint8_t fam = pi->l3 == PKT_L3_IPV4 ? 4 : 6;
 	bool src = side == ENG_SIDE_LAN || cfg_is_local(e->cfg, fam, pi->src);
-	bool dst = side == ENG_SIDE_WAN || cfg_is_local(e->cfg, fam, pi->dst);
+	bool dst = side == ENG_SIDE_WAN || cfg_is_local(e->cfg, fam, pi->dst) ||
+		   is_group(fam, pi->dst);
 	if (src && dst) {
 		return FLOW_LAN_BOTH;
 	}
@@ -241,7 +256,7 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);
 	}
-	if ((pi.flags & PKT_F_L4) && (pi.l4proto == 6 || pi.l4proto == 17)) {
+	if (e->video && (pi.flags & PKT_F_L4) && (pi.l4proto == 6 || pi.l4proto == 17)) {
 		video_path(e, fl, dir, link, &pi, f, now_ms);
 	}
 	return ENG_FORWARD;

@@ -38,6 +38,7 @@ struct eng {
 	uint64_t flows_done; /* released flows */
 	uint64_t enc_flows;
 	eng_line_cb alert_line;
+	bool video; /* video path on (eng_params.no_video clear) */
 	/* Video path (eng_sniff.c). */
 	struct nam_cache *names;
 	struct pol *pol;

@@ -64,7 +64,7 @@ struct eng_snf {
 	uint32_t sha_len;
 	struct snf_cont cont;
 	mbedtls_sha256_context sha;
-	char carrier_txt[32];
+	char carrier_txt[48];
 	char file[128];
 	struct pol_evidence ev;
 	struct snf_media rtp_media; /* what RTSP's SDP announced for an RTP flow */
@@ -131,7 +131,6 @@ static void slot_free(struct eng *e, struct flow *f)
 static void fill_common(struct sink_ctx *c, struct pol_evidence *ev)
 {
 	const struct flow *f = c->f;
-	snf_strlcpy(ev->app, det_app_name(c->e->det, f->det.app), sizeof(ev->app));
 	ev->l4 = f->key.proto;
 	ev->remote_port = remote_port(f);
 	if (c->e->cur_mac_ok) {
@@ -149,12 +148,22 @@ static void upper(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+static void flush_bytes(struct eng *e, struct flow *f, uint64_t now_ms);
+
 /* Hand proof to the policy once the detector says the flow is not encrypted. */
 static void ev_submit(struct eng *e, struct flow *f, struct eng_snf *s, uint64_t now_ms)
 {
 	if (!s->ev_ready || f->det.state <= DET_CLASSIFYING || f->det.encrypted) {
 		return;
 	}
+	/*
+	 * The detector's final name, and the bytes so far, go with the proof. A
+	 * name nDPI only guessed from ports when it gave up is not evidence.
+	 */
+	snf_strlcpy(s->ev.app,
+		    f->det.state == DET_DONE ? det_app_name(e->det, f->det.app) : "Unknown",
+		    sizeof(s->ev.app));
+	flush_bytes(e, f, now_ms);
 	struct pol_pair *pp =
 		pol_pair_get(e->pol, f->key.family, lan_addr(f), remote_addr(f), now_ms);
 	if (pp != NULL) {
@@ -263,6 +272,11 @@ static void sk_body(void *ctx, const uint8_t *p, size_t n)
 			cont_proof(c, &m);
 		} else if (r == SNF_NOT) {
 			s->cont_done = true;
+			if (s->sha_on && !s->ev_ready && !s->ev_sent) {
+				/* Not video: no fingerprint will be kept, stop hashing. */
+				mbedtls_sha256_free(&s->sha);
+				s->sha_on = false;
+			}
 		}
 	}
 	if (s->sha_on && s->sha_len == FINGERPRINT_BYTES) {
@@ -415,6 +429,12 @@ static void choose(struct sink_ctx *c, enum snf_dir d, const uint8_t *p, size_t 
 		return;
 	}
 	if (c->f->key.proto == 17) {
+		if (d == SNF_OUT && n >= 188 && p[0] == 0x47) {
+			/* MPEG-TS straight in UDP datagrams (IPTV style, no RTP). */
+			s->carrier = CAR_RAW;
+			sk_body_begin(c, "a UDP datagram stream", "");
+			return;
+		}
 		/* Raw RTP: version 2 in the first byte of an outbound datagram. */
 		s->carrier = d == SNF_OUT && n >= 12 && (p[0] >> 6) == 2 ? CAR_RTP : CAR_DONE;
 		snf_rtp_init(&s->u.rtp, 0xff, "");
@@ -502,8 +522,11 @@ static void feed(struct sink_ctx *c, enum snf_dir d, const uint8_t *p, size_t n)
 	case CAR_RAW:
 		if (d == SNF_OUT) {
 			sk_body(c, p, n);
-			/* The unknown stream is judged on its first bytes only. */
-			if (s->carrier == CAR_RAW && s->cont_done) {
+			/*
+			 * An unknown stream is judged on its first bytes only; once
+			 * judged, it is followed only as long as its fingerprint needs.
+			 */
+			if (s->carrier == CAR_RAW && s->cont_done && !s->sha_on) {
 				sk_body_end(c);
 				r = SNF_NOT;
 			}
@@ -609,6 +632,14 @@ void eng_sniff_packet(struct eng *e, struct flow *f, enum snf_dir d, const struc
 		choose(&c, d, p, n);
 	}
 	feed(&c, d, p, n);
+	/*
+	 * Proof handed over and fingerprint complete: the rest of the flow can
+	 * only repeat it (the pair keeps the first proof), so stop parsing and
+	 * only count its bytes from here on.
+	 */
+	if (s->ev_sent && !s->sha_on) {
+		s->carrier = CAR_DONE;
+	}
 	if (s->carrier == CAR_DONE && !s->ev_ready && !s->sha_on) {
 		slot_free(e, f);
 		f->snf_done = 1;

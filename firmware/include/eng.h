@@ -37,6 +37,8 @@ struct eng_params {
 	uint32_t other_timeout_ms; /* 0 = CONFIG_FLOW_OTHER_TIMEOUT_S */
 	eng_line_cb flow_line;     /* one JSON line per finished flow; NULL = off */
 	eng_line_cb alert_line;    /* one JSON line per alert or update; NULL = off */
+	bool no_video;             /* flows and applications only, no sniffers or policy
+				    * (what the foundation did; for benchmarks) */
 	void *ctx;                 /* passed to both callbacks */
 };
 

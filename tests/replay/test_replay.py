@@ -331,6 +331,82 @@ def test_release_binary_matches_asan_binary():
     assert flows_of(path("asan.flows")) == flows_of(path("rel.flows"))
 
 
+MEDIA = os.path.join(TOP, "build/media")
+
+
+def tcp_upload(data, dport, sport=45000, dst="203.0.113.60", mss=1400):
+    """A TCP connection from the office host that sends data (no protocol)."""
+    o = eth() / IP(src=LAN, dst=dst)
+    i = eth(GW_MAC, LAN_MAC) / IP(src=dst, dst=LAN)
+    pk = [o / TCP(sport=sport, dport=dport, flags="S", seq=10),
+          i / TCP(sport=dport, dport=sport, flags="SA", seq=90, ack=11),
+          o / TCP(sport=sport, dport=dport, flags="A", seq=11, ack=91)]
+    for off in range(0, len(data), mss):
+        pk.append(o / TCP(sport=sport, dport=dport, flags="PA", seq=11 + off, ack=91) / Raw(data[off:off + mss]))
+    return stamp([Ether(bytes(p)) for p in pk], step=0.001)
+
+
+def alerts_of(pcap, cfg):
+    with open(path("a.json"), "w") as f:
+        json.dump(cfg, f)
+    p = run("--replay", path(pcap), "--config", path("a.json"), "--alerts", path(pcap + ".alerts"), check_rc=0)
+    with open(path(pcap + ".alerts")) as f:
+        return [json.loads(line) for line in f], p.stderr
+
+
+def test_unknown_tcp_protocol_carrying_mp4_is_found_by_its_magic():
+    data = open(os.path.join(MEDIA, "h264_faststart.mp4"), "rb").read()
+    wrpcap(path("raw_mp4.pcap"), tcp_upload(data, 7777))
+    alerts, err = alerts_of("raw_mp4.pcap", {"threshold_mb": 0})
+    assert [x["update"] for x in alerts] in ([0], [0, 1]), (alerts, err)
+    a = alerts[0]
+    assert a["bytes_out"] > 0 and alerts[-1]["bytes_out"] == len(data), alerts
+    assert a["video"] == "mp4" and "unknown clear-text TCP stream" in a["evidence"], a
+    assert a["lan_ip"] == LAN and a["remote_port"] == 7777 and a["l4"] == "tcp", a
+    import hashlib
+    # With threshold 0 the alert precedes the end of the file: the last report carries the hash.
+    assert alerts[-1]["fingerprint"] == hashlib.sha256(data[:65536]).hexdigest(), alerts
+
+
+def test_random_bytes_over_tcp_are_not_video():
+    import random
+    data = random.Random(3).randbytes(300000)
+    wrpcap(path("raw_rand.pcap"), tcp_upload(data, 7778))
+    alerts, _ = alerts_of("raw_rand.pcap", {"threshold_mb": 0})
+    assert alerts == [], alerts
+
+
+def ts_datagrams(dst, n=40):
+    data = open(os.path.join(MEDIA, "h264.ts"), "rb").read()
+    chunk = 7 * 188
+    pk = [eth() / IP(src=LAN, dst=dst) / UDP(sport=5004, dport=1234) / Raw(data[o:o + chunk])
+          for o in range(0, min(len(data), n * chunk), chunk)]
+    return stamp([Ether(bytes(p)) for p in pk], step=0.002)
+
+
+def test_mpegts_in_udp_to_a_remote_host_is_video():
+    wrpcap(path("udp_ts.pcap"), ts_datagrams("203.0.113.61"))
+    alerts, _ = alerts_of("udp_ts.pcap", {"threshold_mb": 0})
+    firsts = [x for x in alerts if x["update"] == 0]
+    assert len(firsts) == 1 and firsts[0]["video"] == "mpegts" and firsts[0]["l4"] == "udp", alerts
+    assert "UDP datagram stream" in firsts[0]["evidence"], firsts
+
+
+def test_mpegts_multicast_stays_in_the_office():
+    wrpcap(path("udp_ts_mc.pcap"), ts_datagrams("239.1.2.3"))
+    alerts, _ = alerts_of("udp_ts_mc.pcap", {"threshold_mb": 0})
+    assert alerts == [], alerts
+
+
+def test_no_video_flag_turns_the_video_path_off():
+    data = open(os.path.join(MEDIA, "h264_faststart.mp4"), "rb").read()
+    wrpcap(path("raw_mp4b.pcap"), tcp_upload(data, 7779))
+    with open(path("t0.json"), "w") as f:
+        json.dump({"threshold_mb": 0}, f)
+    p = run("--replay", path("raw_mp4b.pcap"), "--config", path("t0.json"), "--no-video", check_rc=0)
+    assert p.stdout == "" and "0 flows proved video" in p.stderr, (p.stdout, p.stderr)
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and flt in n]
