@@ -83,6 +83,7 @@ void cfg_default(struct cfg *c)
 	c->window_s = CFG_DEFAULT_WINDOW;
 	c->quarantine_s = CFG_DEFAULT_QUARANT;
 	c->fail_closed = false;
+	c->bulk = false;
 	memcpy(c->local_nets, default_nets, sizeof(default_nets));
 	c->n_local = ARRAY_LEN(default_nets);
 	c->n_allow = 0;
@@ -868,6 +869,11 @@ static int key_quarantine(struct pctx *p, const cJSON *v, const char *path)
 	return get_uint(p, v, path, 0, CFG_QUARANTINE_MAX, &p->c->quarantine_s);
 }
 
+static int key_bulk(struct pctx *p, const cJSON *v, const char *path)
+{
+	return get_bool(p, v, path, &p->c->bulk);
+}
+
 static int key_fail_closed(struct pctx *p, const cJSON *v, const char *path)
 {
 	return get_bool(p, v, path, &p->c->fail_closed);
@@ -1285,6 +1291,7 @@ static const struct key_rule top_rules[] = {
 	{"window_s", key_window},
 	{"quarantine_s", key_quarantine},
 	{"fail_closed", key_fail_closed},
+	{"bulk", key_bulk},
 	{"local_nets", key_local_nets},
 	{"allow", key_allow},
 	{"mgmt", key_mgmt},
@@ -1555,8 +1562,8 @@ int cfg_format(const struct cfg *c, char *buf, size_t size)
 	fmt_threshold(&o, c->threshold_bytes);
 	ob_printf(&o, ",\n  \"window_s\": %u", (unsigned)c->window_s);
 	ob_printf(&o, ",\n  \"quarantine_s\": %u", (unsigned)c->quarantine_s);
-	ob_puts(&o, c->fail_closed ? ",\n  \"fail_closed\": true,\n"
-				   : ",\n  \"fail_closed\": false,\n");
+	ob_puts(&o, c->fail_closed ? ",\n  \"fail_closed\": true" : ",\n  \"fail_closed\": false");
+	ob_puts(&o, c->bulk ? ",\n  \"bulk\": true,\n" : ",\n  \"bulk\": false,\n");
 	fmt_lists(&o, c);
 	fmt_mgmt(&o, c);
 	fmt_exports(&o, c);

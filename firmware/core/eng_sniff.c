@@ -590,7 +590,16 @@ static void flush_bytes(struct eng *e, struct flow *f, uint64_t now_ms)
 		struct pol_pair *pp =
 			pol_pair_get(e->pol, f->key.family, lan_addr(f), remote_addr(f), now_ms);
 		if (pp != NULL) {
-			pol_add_bytes(e->pol, pp, f->pend_out, now_ms);
+			/* What a bulk alert would say about the flow (cfg bulk). */
+			struct pol_evidence info;
+			memset(&info, 0, sizeof(info));
+			snf_strlcpy(info.app,
+				    f->det.state == DET_DONE ? det_app_name(e->det, f->det.app)
+							     : "Unknown",
+				    sizeof(info.app));
+			info.l4 = f->key.proto;
+			info.remote_port = remote_port(f);
+			pol_add_bytes(e->pol, pp, f->pend_out, now_ms, &info);
 		}
 	}
 	f->pend_out = 0;

@@ -60,6 +60,7 @@ struct cfg {
 	uint32_t window_s;
 	uint32_t quarantine_s;
 	bool fail_closed;
+	bool bulk; /* also alert on large clear-text uploads that are not video */
 
 	size_t n_local;
 	struct cfg_cidr local_nets[CONFIG_CFG_MAX_NETS];

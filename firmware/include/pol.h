@@ -15,6 +15,8 @@
  * when it first crosses, then at most one update per window_s while bytes
  * keep coming. In learn mode nothing is alerted; remotes that received a
  * clear-text upload over the threshold become candidate destinations.
+ * With cfg bulk, a pair over the threshold without proof of video raises
+ * a "bulk" alert; if proof arrives later, a video alert follows.
  */
 #ifndef LEAKTAP_POL_H
 #define LEAKTAP_POL_H
@@ -83,8 +85,13 @@ void pol_set_cfg(struct pol *p, const struct cfg *cfg);
 struct pol_pair *pol_pair_get(struct pol *p, uint8_t family, const uint8_t *lan,
 			      const uint8_t *remote, uint64_t now_ms);
 
-/* Add n outbound clear-text payload bytes at now_ms, then evaluate. */
-void pol_add_bytes(struct pol *p, struct pol_pair *pp, uint64_t n, uint64_t now_ms);
+/*
+ * Add n outbound clear-text payload bytes at now_ms, then evaluate. info
+ * describes the flow they came from (app, l4, remote port, MAC; media
+ * empty); it is used only if the pair raises a "bulk" alert (cfg bulk).
+ */
+void pol_add_bytes(struct pol *p, struct pol_pair *pp, uint64_t n, uint64_t now_ms,
+		   const struct pol_evidence *info);
 
 /* Record proof of video for the pair (first proof wins; empty fields fill in later), then evaluate.
  */

@@ -9,15 +9,15 @@
 #include "pol.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
 #include "nam.h"
 
-#define POL_NIL        UINT32_MAX
-#define POL_EVICT_SCAN 64
-#define POL_MAX_LANS   8
+#define POL_NIL      UINT32_MAX
+#define POL_MAX_LANS 8
 
 struct pol_pair {
 	uint8_t family;
@@ -66,7 +66,7 @@ struct pol {
 	uint32_t next_alert_id;
 	uint32_t gen; /* configuration generation, from 1 */
 	struct pol_stats st;
-	char line[2048];
+	char line[4096]; /* worst case: every escapable byte of file and sentence escaped */
 };
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -181,10 +181,14 @@ static uint32_t slot_find(const struct pol *p, uint8_t family, const uint8_t *la
 	return POL_NIL;
 }
 
-/* A victim: the first pair, in clock order, that holds nothing worth keeping. */
+/*
+ * A victim: the first pair, in clock order, that holds nothing worth
+ * keeping. Usually found at once; the whole table is scanned only when
+ * nearly every pair holds evidence, which is rare and bounded by max_pairs.
+ */
 static uint32_t pair_victim(struct pol *p)
 {
-	for (uint32_t k = 0; k < POL_EVICT_SCAN && k < p->max_pairs; k++) {
+	for (uint32_t k = 0; k < p->max_pairs; k++) {
 		uint32_t i = p->hand;
 		p->hand = (p->hand + 1) % p->max_pairs;
 		if (p->pairs[i].ev == 0 && p->pairs[i].alert_id == 0) {
@@ -364,8 +368,12 @@ static void emit(struct pol *p, struct pol_pair *pp, uint64_t bytes, uint64_t no
 	}
 	fmt_printf(&b, ",\"l4\":\"%s\",\"app\":", ev->l4 == 17 ? "udp" : "tcp");
 	fmt_json_str(&b, ev->app);
-	fmt_printf(&b, ",\"kind\":\"video\",\"video\":");
-	fmt_json_str(&b, ev->media.video);
+	if (ev->media.video[0] != '\0') {
+		fmt_printf(&b, ",\"kind\":\"video\",\"video\":");
+		fmt_json_str(&b, ev->media.video);
+	} else {
+		fmt_printf(&b, ",\"kind\":\"bulk\",\"video\":null");
+	}
 	fmt_printf(&b, ",\"evidence\":");
 	fmt_json_str(&b, ev->sentence);
 	fmt_printf(&b, ",\"bytes_out\":%llu,\"action\":\"%s\"", (unsigned long long)bytes,
@@ -423,14 +431,15 @@ static void learn(struct pol *p, struct pol_pair *pp, uint64_t now_ms)
 	}
 }
 
-static void evaluate(struct pol *p, struct pol_pair *pp, uint64_t now_ms)
+static void evaluate(struct pol *p, struct pol_pair *pp, uint64_t now_ms,
+		     const struct pol_evidence *info)
 {
 	const struct cfg *c = p->cfg;
 	/* Cheap exits first: this runs each time bytes are flushed to the pair. */
 	if (pp->alert_id != 0 && now_ms < pp->reported_ms + (uint64_t)c->window_s * 1000u) {
 		return;
 	}
-	if (pp->allowed_gen == p->gen || (pp->ev == 0 && c->mode != CFG_MODE_LEARN)) {
+	if (pp->allowed_gen == p->gen || (pp->ev == 0 && c->mode != CFG_MODE_LEARN && !c->bulk)) {
 		return;
 	}
 	uint64_t sum = pol_window_bytes(p, pp, now_ms);
@@ -450,7 +459,15 @@ static void evaluate(struct pol *p, struct pol_pair *pp, uint64_t now_ms)
 		return;
 	}
 	if (ev == NULL) {
-		return;
+		/* Only here with cfg bulk: an over-threshold clear upload, no video proof. */
+		if (info == NULL || p->n_ev_free == 0) {
+			return;
+		}
+		pp->ev = p->ev_free[--p->n_ev_free];
+		p->ev[pp->ev - 1] = *info;
+		memset(&p->ev[pp->ev - 1].media, 0, sizeof(struct snf_media));
+		snprintf(p->ev[pp->ev - 1].sentence, sizeof(p->ev[0].sentence),
+			 "large clear-text upload with no proof of video");
 	}
 	if (pp->alert_id == 0) {
 		pp->alert_id = ++p->next_alert_id;
@@ -464,7 +481,8 @@ static void evaluate(struct pol *p, struct pol_pair *pp, uint64_t now_ms)
 	}
 }
 
-void pol_add_bytes(struct pol *p, struct pol_pair *pp, uint64_t n, uint64_t now_ms)
+void pol_add_bytes(struct pol *p, struct pol_pair *pp, uint64_t n, uint64_t now_ms,
+		   const struct pol_evidence *info)
 {
 	uint64_t b = now_ms / bucket_ms(p);
 	if (b > pp->bucket0) {
@@ -481,7 +499,7 @@ void pol_add_bytes(struct pol *p, struct pol_pair *pp, uint64_t n, uint64_t now_
 	if (now_ms > pp->last_ms) {
 		pp->last_ms = now_ms;
 	}
-	evaluate(p, pp, now_ms);
+	evaluate(p, pp, now_ms, info);
 }
 
 static void merge_str(char *dst, size_t size, const char *src)
@@ -500,6 +518,11 @@ void pol_add_evidence(struct pol *p, struct pol_pair *pp, const struct pol_evide
 		}
 		pp->ev = p->ev_free[--p->n_ev_free];
 		p->ev[pp->ev - 1] = *ev;
+	} else if (p->ev[pp->ev - 1].media.video[0] == '\0' && ev->media.video[0] != '\0') {
+		/* Proof of video for a pair alerted as bulk: it becomes a video alert. */
+		p->ev[pp->ev - 1] = *ev;
+		pp->alert_id = 0;
+		pp->updates = 0;
 	} else {
 		struct pol_evidence *e = &p->ev[pp->ev - 1];
 		merge_str(e->file, sizeof(e->file), ev->file);
@@ -513,8 +536,12 @@ void pol_add_evidence(struct pol *p, struct pol_pair *pp, const struct pol_evide
 			e->media.width = ev->media.width;
 			e->media.height = ev->media.height;
 		}
+		merge_str(e->media.codec, sizeof(e->media.codec), ev->media.codec);
+		if (e->media.duration_ms == 0) {
+			e->media.duration_ms = ev->media.duration_ms;
+		}
 	}
-	evaluate(p, pp, now_ms);
+	evaluate(p, pp, now_ms, NULL);
 }
 
 void pol_finish(struct pol *p, uint64_t now_ms)
@@ -524,7 +551,9 @@ void pol_finish(struct pol *p, uint64_t now_ms)
 		if (pp->alert_id != 0 && pp->total > pp->reported_bytes) {
 			pp->updates++;
 			p->st.updates++;
-			emit(p, pp, pol_window_bytes(p, pp, now_ms), now_ms);
+			/* The window as of the pair's last bytes: a late finish must not empty it.
+			 */
+			emit(p, pp, pol_window_bytes(p, pp, pp->last_ms), now_ms);
 		}
 	}
 }

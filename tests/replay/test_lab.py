@@ -123,6 +123,26 @@ def test_threshold_above_the_upload_is_silent():
     assert alerts == [], alerts
 
 
+def test_bulk_kind_reports_a_large_clear_upload_without_video():
+    case = case_named("http_post_random")
+    alerts, _ = replay(case, {"bulk": True})
+    firsts = [a for a in alerts if a["update"] == 0]
+    assert len(firsts) == 1, alerts
+    a = firsts[0]
+    assert a["kind"] == "bulk" and a["video"] is None and a["remote_ip"] == case["remote_ip"], a
+    assert abs(alerts[-1]["bytes_out"] - case["payload_bytes_out"]) <= case["payload_bytes_out"] / 100
+    # HTTPS stays silent even with bulk on: encrypted bytes are never charged.
+    alerts, _ = replay(case_named("https_post_mp4"), {"bulk": True})
+    assert alerts == [], alerts
+
+
+def test_bulk_then_video_on_the_same_pair_gives_a_video_alert():
+    case = case_named("http_multipart_mp4")
+    alerts, _ = replay(case, {"bulk": True})
+    kinds = [(a["kind"], a["update"]) for a in alerts]
+    assert ("video", 0) in kinds, alerts
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     tests = []

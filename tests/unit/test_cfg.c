@@ -25,6 +25,7 @@ static const char full_doc[] =
 	"  \"window_s\": 300,\n"
 	"  \"quarantine_s\": 0,\n"
 	"  \"fail_closed\": true,\n"
+	"  \"bulk\": true,\n"
 	"  \"local_nets\": [\"10.0.0.0/8\", \"192.168.1.0/24\", \"2001:db8:1::/48\","
 	" \"0.0.0.0/0\", \"fe80::/10\"],\n"
 	"  \"allow\": [\"203.0.113.0/24\", \"198.51.100.7\", \"2001:DB8::1\","
@@ -85,6 +86,7 @@ static void cfg_eq(const struct cfg *a, const struct cfg *b)
 	assert_int_equal(a->window_s, b->window_s);
 	assert_int_equal(a->quarantine_s, b->quarantine_s);
 	assert_int_equal(a->fail_closed, b->fail_closed);
+	assert_int_equal(a->bulk, b->bulk);
 	assert_int_equal(a->n_local, b->n_local);
 	for (size_t i = 0; i < a->n_local; i++) {
 		cidr_eq(&a->local_nets[i], &b->local_nets[i]);
@@ -149,6 +151,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->window_s, 600);
 	assert_int_equal(c->quarantine_s, 600);
 	assert_false(c->fail_closed);
+	assert_false(c->bulk);
 	assert_int_equal(c->n_local, ARRAY_LEN(nets));
 	for (size_t i = 0; i < ARRAY_LEN(nets); i++) {
 		struct cfg_cidr want = cidr(nets[i]);
@@ -209,6 +212,7 @@ static void test_full_document(void **state)
 	assert_int_equal(c->window_s, 300);
 	assert_int_equal(c->quarantine_s, 0);
 	assert_true(c->fail_closed);
+	assert_true(c->bulk);
 	assert_int_equal(c->n_local, 5);
 	want = cidr("2001:db8:1::/48");
 	cidr_eq(&c->local_nets[2], &want);
@@ -424,6 +428,7 @@ static const struct err_case err_cases[] = {
 	{"{\"quarantine_s\": 0.000001}", "quarantine_s: must be an integer"},
 	{"{\"fail_closed\": \"yes\"}", "fail_closed: must be true or false"},
 	{"{\"fail_closed\": 1}", "fail_closed: must be true or false"},
+	{"{\"bulk\": 1}", "bulk: must be true or false"},
 	{"{\"allow\": [\"*.com\"]}", "allow[0]: \"*.com\": a suffix needs at least two labels"},
 	{"{\"allow\": [\"*.com.\"]}", "allow[0]: \"*.com.\": a suffix needs at least two labels"},
 	{"{\"allow\": [\"*.\"]}", "allow[0]: \"*.\" is not a valid DNS suffix"},
