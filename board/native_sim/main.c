@@ -274,18 +274,20 @@ static int run_replay(const struct args *a, const struct cfg *c)
 		port_close(&out);
 		return 1;
 	}
+	struct loop l = {.lan = &in, .out = a->out ? &out : NULL, .lan_side = ENG_SIDE_ANY};
 	struct eng_params ep = {.cfg = c,
 				.flow_line = o.flows ? write_flow : NULL,
 				.alert_line = write_alert,
 				.no_video = a->no_video,
-				.ctx = &o};
+				.ctx = &o,
+				.inject = loop_inject,
+				.inject_ctx = &l};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
 		return 1;
 	}
-	struct loop l = {
-		.eng = e, .lan = &in, .out = a->out ? &out : NULL, .lan_side = ENG_SIDE_ANY};
+	l.eng = e;
 	uint64_t t0 = brd_now_us();
 	int rc = loop_replay(&l);
 	eng_finish(e);
@@ -321,7 +323,15 @@ static int run_live(const struct args *a, const struct cfg *c)
 		return 1;
 	}
 	struct outputs o = {.alerts = stdout};
-	struct eng_params ep = {.cfg = c, .alert_line = write_alert, .ctx = &o};
+	struct loop l = {.lan = &lan,
+			 .wan = a->wan ? &wan : NULL,
+			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
+			 .stop = &stop_flag};
+	struct eng_params ep = {.cfg = c,
+				.alert_line = write_alert,
+				.ctx = &o,
+				.inject = loop_inject,
+				.inject_ctx = &l};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
@@ -337,11 +347,7 @@ static int run_live(const struct args *a, const struct cfg *c)
 	if (a->wan) {
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
-	struct loop l = {.eng = e,
-			 .lan = &lan,
-			 .wan = a->wan ? &wan : NULL,
-			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
-			 .stop = &stop_flag};
+	l.eng = e;
 	uint64_t t0 = brd_now_us();
 	int rc = loop_run(&l);
 	eng_finish(e);

@@ -58,6 +58,8 @@ struct eng *eng_create(const struct eng_params *p)
 	e->cfg = p->cfg;
 	e->flow_line = p->flow_line;
 	e->alert_line = p->alert_line;
+	e->inject = p->inject;
+	e->inject_ctx = p->inject_ctx;
 	e->video = !p->no_video;
 	e->ctx = p->ctx;
 	uint32_t max_flows = p->max_flows ? p->max_flows : CONFIG_MAX_FLOWS;
@@ -186,6 +188,17 @@ static struct flow *flow_of(struct eng *e, const struct pkt_info *pi, enum eng_s
 	return f;
 }
 
+/* A new flow between the hosts of a pair in quarantine is refused. */
+static bool quarantined(struct eng *e, const struct flow *fl, uint64_t now_ms)
+{
+	if (fl->lan != FLOW_LAN_LO && fl->lan != FLOW_LAN_HI) {
+		return false;
+	}
+	const uint8_t *lan = fl->lan == FLOW_LAN_LO ? fl->key.lo : fl->key.hi;
+	const uint8_t *rem = fl->lan == FLOW_LAN_LO ? fl->key.hi : fl->key.lo;
+	return pol_quarantined(e->pol, fl->key.family, lan, rem, now_ms);
+}
+
 /* Office/remote TCP and UDP flows go through the video path. */
 static void video_path(struct eng *e, struct flow *fl, enum flow_dir dir, enum pkt_link link,
 		       const struct pkt_info *pi, const struct port_frame *f, uint64_t now_ms)
@@ -248,18 +261,26 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 		e->c.unflowed++;
 		return ENG_FORWARD;
 	}
+	bool fresh = fl->pkts[0] + fl->pkts[1] == 0;
 	uint32_t ip_wire = (pi.flags & PKT_F_L4)
 				   ? (uint32_t)(pi.payload_off - pi.l3_off) + pi.payload_wire
 				   : (uint32_t)pi.l3_len +
 					     (f->wirelen > f->caplen ? f->wirelen - f->caplen : 0);
 	flow_touch(e->ft, fl, dir, ip_wire, pi.tcp_flags, now_ms);
+	if (fresh && !fl->blocked && quarantined(e, fl, now_ms)) {
+		fl->blocked = 1;
+	}
+	if (fl->blocked) {
+		return eng_block(e, side, link, f, &pi);
+	}
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);
 	}
 	if (e->video && (pi.flags & PKT_F_L4) && (pi.l4proto == 6 || pi.l4proto == 17)) {
 		video_path(e, fl, dir, link, &pi, f, now_ms);
 	}
-	return ENG_FORWARD;
+	/* The packet that made the policy decide to block is the first one dropped. */
+	return fl->blocked ? eng_block(e, side, link, f, &pi) : ENG_FORWARD;
 }
 
 void eng_finish(struct eng *e)

@@ -38,6 +38,8 @@ struct eng {
 	uint64_t flows_done; /* released flows */
 	uint64_t enc_flows;
 	eng_line_cb alert_line;
+	eng_inject_cb inject;
+	void *inject_ctx;
 	bool video; /* video path on (eng_params.no_video clear) */
 	/* Video path (eng_sniff.c). */
 	struct nam_cache *names;
@@ -54,6 +56,10 @@ struct eng {
 	uint8_t cur_mac[6];
 	char line[1024]; /* one flow record */
 };
+
+/* Block mode (eng_block.c): drop the frame, reset both ends of TCP. */
+enum eng_verdict eng_block(struct eng *e, enum eng_side from, enum pkt_link link,
+			   const struct port_frame *f, const struct pkt_info *pi);
 
 /* Video path (eng_sniff.c). */
 int eng_sniff_init(struct eng *e, uint32_t pool);

@@ -168,6 +168,9 @@ static void ev_submit(struct eng *e, struct flow *f, struct eng_snf *s, uint64_t
 		pol_pair_get(e->pol, f->key.family, lan_addr(f), remote_addr(f), now_ms);
 	if (pp != NULL) {
 		pol_add_evidence(e->pol, pp, &s->ev, now_ms);
+		if (pol_pair_blocked(pp)) {
+			f->blocked = 1;
+		}
 	}
 	s->ev_ready = false;
 	s->ev_sent = true;
@@ -600,6 +603,9 @@ static void flush_bytes(struct eng *e, struct flow *f, uint64_t now_ms)
 			info.l4 = f->key.proto;
 			info.remote_port = remote_port(f);
 			pol_add_bytes(e->pol, pp, f->pend_out, now_ms, &info);
+			if (pol_pair_blocked(pp)) {
+				f->blocked = 1;
+			}
 		}
 	}
 	f->pend_out = 0;

@@ -36,6 +36,21 @@ static void on_frame(void *ctx, struct port *p, const struct port_frame *f)
 	}
 }
 
+void loop_inject(void *ctx, enum eng_side out, enum pkt_link link, const uint8_t *frame, size_t len,
+		 uint64_t ts_us)
+{
+	struct loop *l = ctx;
+	struct port *to = l->out != NULL                          ? l->out
+			  : out == ENG_SIDE_WAN && l->wan != NULL ? l->wan
+								  : l->lan;
+	(void)link;
+	if (to == NULL || port_tx(to, frame, len, ts_us) != 0) {
+		l->fwd_errors++;
+	} else {
+		l->injected++;
+	}
+}
+
 int loop_replay(struct loop *l)
 {
 	struct rx_ctx ctx = {l, l->lan_side, l->out, 0};

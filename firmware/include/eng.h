@@ -27,6 +27,14 @@ enum eng_verdict {
 	ENG_DROP,
 };
 
+/*
+ * Send a frame the engine made (a TCP reset) out of the port on side out
+ * (ENG_SIDE_ANY: the only port of a tap or a replay's recorder). The frame
+ * is valid only during the call.
+ */
+typedef void (*eng_inject_cb)(void *ctx, enum eng_side out, enum pkt_link link,
+			      const uint8_t *frame, size_t len, uint64_t ts_us);
+
 /* One line of output (no trailing newline), e.g. a --flows record. */
 typedef void (*eng_line_cb)(void *ctx, const char *line, size_t len);
 
@@ -40,6 +48,8 @@ struct eng_params {
 	bool no_video;             /* flows and applications only, no sniffers or policy
 				    * (what the foundation did; for benchmarks) */
 	void *ctx;                 /* passed to both callbacks */
+	eng_inject_cb inject;      /* block mode's resets; NULL = drop only */
+	void *inject_ctx;
 };
 
 /* Frame and byte counters since eng_create(). */
@@ -51,6 +61,8 @@ struct eng_counters {
 	uint64_t fragments; /* IP fragments (forwarded, not reassembled) */
 	uint64_t malformed; /* headers truncated or inconsistent (forwarded) */
 	uint64_t unflowed;  /* IP frames with no flow (table refused) */
+	uint64_t blocked;   /* frames dropped by block mode */
+	uint64_t resets;    /* TCP resets sent by block mode */
 	uint64_t first_ts_us;
 	uint64_t last_ts_us;
 };

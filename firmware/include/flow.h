@@ -69,6 +69,7 @@ struct flow {
 	uint8_t tcp_seen[2]; /* PKT_TCP_* flags seen per direction */
 	uint8_t est;         /* 1 once TCP saw SYN both ways or ACK both ways */
 	uint8_t snf_done;    /* the engine's sniffers are done with this flow */
+	uint8_t blocked;     /* block mode cut this flow: drop (and reset) its packets */
 	uint32_t snf;        /* the engine's sniffer slot + 1; 0 = none */
 	uint32_t pend_out;   /* outbound payload bytes not yet charged to the policy */
 	struct det_flow det;

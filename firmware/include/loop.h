@@ -23,7 +23,16 @@ struct loop {
 	uint64_t fwd_frames;
 	uint64_t fwd_errors;
 	uint64_t dropped;
+	uint64_t injected; /* frames the engine made and the loop sent */
 };
+
+/*
+ * The engine's eng_inject_cb (ctx: struct loop *): sends a frame the engine
+ * made out of the port on that side; in a replay, to the recorder; on a
+ * tap, out of the tap port. Send failures are counted in fwd_errors.
+ */
+void loop_inject(void *ctx, enum eng_side out, enum pkt_link link, const uint8_t *frame, size_t len,
+		 uint64_t ts_us);
 
 /*
  * Replay: read l->lan (a capture file) to its end, recording forwarded

@@ -115,6 +115,20 @@ void pol_finish(struct pol *p, uint64_t now_ms);
 /* One JSON line per candidate destination (learn mode), through cb. */
 void pol_report_destinations(const struct pol *p, pol_line_cb cb, void *ctx, uint64_t now_ms);
 
+/*
+ * Block mode: true once the pair raised a block alert. The caller cuts the
+ * flows of the pair it sees from then on (drop and reset).
+ */
+bool pol_pair_blocked(const struct pol_pair *pp);
+
+/*
+ * True while a blocked pair of these hosts is in quarantine (cfg
+ * quarantine_s after its block alert): new flows between them are refused.
+ * Costs one comparison when no quarantine is active.
+ */
+bool pol_quarantined(struct pol *p, uint8_t family, const uint8_t *lan, const uint8_t *remote,
+		     uint64_t now_ms);
+
 void pol_get_stats(const struct pol *p, struct pol_stats *st);
 
 #endif /* LEAKTAP_POL_H */

@@ -35,6 +35,8 @@ struct pol_pair {
 	uint64_t last_ms;
 	uint64_t reported_ms; /* when the last alert or update went out */
 	uint64_t reported_bytes;
+	bool blocked;           /* a block-mode alert went out: the pair's flows are cut */
+	uint64_t quarantine_ms; /* new flows between the two hosts are refused until then */
 };
 
 struct pol_dest {
@@ -64,7 +66,8 @@ struct pol {
 	struct pol_dest *dests;
 	uint32_t max_dest, n_dest;
 	uint32_t next_alert_id;
-	uint32_t gen; /* configuration generation, from 1 */
+	uint64_t quarantine_max_ms; /* latest quarantine end of any pair */
+	uint32_t gen;               /* configuration generation, from 1 */
 	struct pol_stats st;
 	char line[4096]; /* worst case: every escapable byte of file and sentence escaped */
 };
@@ -385,6 +388,31 @@ static void emit(struct pol *p, struct pol_pair *pp, uint64_t bytes, uint64_t no
 	}
 	pp->reported_ms = now_ms;
 	pp->reported_bytes = pp->total;
+	if (p->cfg->mode == CFG_MODE_BLOCK) {
+		pp->blocked = true;
+		pp->quarantine_ms = now_ms + (uint64_t)p->cfg->quarantine_s * 1000u;
+		if (pp->quarantine_ms > p->quarantine_max_ms) {
+			p->quarantine_max_ms = pp->quarantine_ms;
+		}
+	}
+}
+
+bool pol_pair_blocked(const struct pol_pair *pp)
+{
+	return pp->blocked;
+}
+
+bool pol_quarantined(struct pol *p, uint8_t family, const uint8_t *lan, const uint8_t *remote,
+		     uint64_t now_ms)
+{
+	if (now_ms >= p->quarantine_max_ms) {
+		return false; /* the common case: no quarantine active at all */
+	}
+	uint8_t l[16], r[16];
+	keyed(family, lan, l);
+	keyed(family, remote, r);
+	uint32_t s = slot_find(p, family, l, r);
+	return s != POL_NIL && now_ms < p->pairs[p->slots[s] - 1].quarantine_ms;
 }
 
 static struct pol_dest *dest_get(struct pol *p, const struct pol_pair *pp, uint64_t now_ms)

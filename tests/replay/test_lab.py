@@ -143,6 +143,64 @@ def test_bulk_then_video_on_the_same_pair_gives_a_video_alert():
     assert ("video", 0) in kinds, alerts
 
 
+def test_block_mode_cuts_the_upload_with_resets_both_ways():
+    """Replay in block mode, recording what leaktap forwards and injects:
+    the upload stops within threshold + 1 MiB, and each end gets a reset
+    whose sequence number is exactly the one it expects next."""
+    from scapy.all import IP, IPv6, TCP, PcapReader
+    case = case_named("http_multipart_mp4")
+    out = os.path.join(WORK, "block.out.pcap")
+    alerts, err = replay(case, {"mode": "block", "threshold_mb": 10}, ("--out", out))
+    assert alerts and alerts[0]["action"] == "block", alerts
+    lan, rem = case["lan_ip"], case["remote_ip"]
+    sent = 0
+    next_seq = {}
+    resets = []
+    for p in PcapReader(out):
+        if IP not in p or TCP not in p:
+            continue
+        ip, t = p[IP], p[TCP]
+        key = (ip.src, ip.dst)
+        if t.flags & 0x04:
+            resets.append((key, t.seq, next_seq.get(key)))
+            continue
+        n = len(t.payload) + (1 if t.flags & 0x03 else 0)
+        next_seq[key] = max(next_seq.get(key, 0), t.seq + n)
+        if key == (lan, rem):
+            sent += len(t.payload)
+    assert sent <= 10_000_000 + 1024 * 1024, sent
+    assert sent < case["payload_bytes_out"] - 1_000_000, sent
+    to_server = [r for r in resets if r[0] == (lan, rem)]
+    to_client = [r for r in resets if r[0] == (rem, lan)]
+    assert to_server and to_client, resets
+    # The first reset each way carries exactly the next sequence number.
+    assert to_server[0][1] == to_server[0][2], to_server[:2]
+    assert to_client[0][1] == to_client[0][2], to_client[:2]
+    assert "resets sent" in err
+
+
+def test_quarantine_refuses_a_second_attempt():
+    """Two uploads to the same remote in one capture (the lab's four chunk
+    connections): after the block, later connections get a reset at once."""
+    case = case_named("http_chunked_posts")
+    out = os.path.join(WORK, "quarantine.out.pcap")
+    alerts, err = replay(case, {"mode": "block", "threshold_mb": 2, "quarantine_s": 600},
+                         ("--out", out))
+    assert alerts and alerts[0]["action"] == "block", alerts
+    from scapy.all import IP, TCP, PcapReader
+    syns, rst_to_client_ports = set(), set()
+    for p in PcapReader(out):
+        if IP in p and TCP in p:
+            t = p[TCP]
+            if p[IP].src == case["lan_ip"] and t.flags & 0x02:
+                syns.add(t.sport)
+            if p[IP].dst == case["lan_ip"] and t.flags & 0x04:
+                rst_to_client_ports.add(t.dport)
+    # Every connection after the blocked one was refused: its SYN was
+    # dropped (not forwarded) and answered with a reset.
+    assert len(rst_to_client_ports) >= 2, (syns, rst_to_client_ports)
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     tests = []
