@@ -50,9 +50,9 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* One reset from (src, sport) to (dst, dport); returns the frame length. */
 struct rst {
-	const uint8_t *l2;  /* link header to copy */
+	const uint8_t *l2; /* link header to copy */
 	size_t l2_len;
-	bool swap_mac;      /* reverse direction of an Ethernet frame */
+	bool swap_mac; /* reverse direction of an Ethernet frame */
 	uint8_t family;
 	const uint8_t *src, *dst;
 	uint16_t sport, dport;
