@@ -5,14 +5,18 @@
  *   leaktap --replay IN.pcap [--config FILE] [--alerts FILE] [--flows FILE]
  *                            [--destinations FILE] [--out FILE]
  *   leaktap --check-config FILE
- *   leaktap --lan IFACE --wan IFACE [--config FILE]
+ *   leaktap --lan IFACE --wan IFACE [--config FILE] [--state-dir DIR]
  *   leaktap --tap IFACE [--config FILE]
  *
  * Exit codes: 0 success; 1 bad input or run-time failure (corrupt capture,
  * port error); 2 usage or configuration error. Every failure prints one line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 
 struct args {
 	const char *replay, *config, *alerts, *flows, *dests, *out, *check, *lan, *wan, *tap;
+	const char *state;
 	bool no_video;
 };
 
@@ -47,7 +52,7 @@ static void usage(FILE *to)
 		"usage: leaktap --replay IN.pcap [--config FILE] [--alerts FILE] [--flows FILE]\n"
 		"                       [--destinations FILE] [--out FILE] [--no-video]\n"
 		"       leaktap --check-config FILE\n"
-		"       leaktap --lan IFACE --wan IFACE [--config FILE]\n"
+		"       leaktap --lan IFACE --wan IFACE [--config FILE] [--state-dir DIR]\n"
 		"       leaktap --tap IFACE [--config FILE]\n"
 		"       leaktap --version\n");
 }
@@ -68,6 +73,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"--lan", offsetof(struct args, lan)},
 		{"--wan", offsetof(struct args, wan)},
 		{"--tap", offsetof(struct args, tap)},
+		{"--state-dir", offsetof(struct args, state)},
 	};
 	memset(a, 0, sizeof(*a));
 	for (int i = 1; i < argc; i++) {
@@ -91,7 +97,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	int modes = !!a->replay + !!a->check + !!(a->lan || a->wan) + !!a->tap;
 	if (modes != 1 || (a->lan && !a->wan) || (a->wan && !a->lan) ||
-	    ((a->flows || a->out || a->dests) && !a->replay)) {
+	    ((a->flows || a->out || a->dests) && !a->replay) || (a->state && a->replay)) {
 		fprintf(stderr,
 			"leaktap: choose one of --replay, --check-config, --lan/--wan, --tap\n");
 		return -EINVAL;
@@ -128,11 +134,12 @@ static int load_config(const char *path, struct cfg *c)
 	return rc;
 }
 
-/* Where the engine's lines go in a replay. */
+/* Where the engine's lines go. */
 struct outputs {
 	FILE *flows;  /* --flows, or NULL */
 	FILE *alerts; /* --alerts, default stdout */
 	FILE *dests;  /* --destinations, or NULL */
+	int journal;  /* --state-dir's alerts.jsonl, or -1 */
 };
 
 static void write_line(FILE *f, const char *line, size_t len)
@@ -152,6 +159,65 @@ static void write_alert(void *ctx, const char *line, size_t len)
 	write_line(o->alerts, line, len);
 	/* Alerts are the product: each reaches the file as it happens. */
 	fflush(o->alerts);
+	if (o->journal >= 0) {
+		/*
+		 * One write per line in O_APPEND mode, then fdatasync: a crash or
+		 * kill -9 loses at most the alert being written, never earlier ones.
+		 */
+		char buf[4200];
+		size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n++] = '\n';
+		if (write(o->journal, buf, n) == (ssize_t)n) {
+			fdatasync(o->journal);
+		}
+	}
+}
+
+/* systemd's notify protocol (sd_notify) without libsystemd: one datagram. */
+static void sd_notify_msg(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= 108) {
+		return;
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@') {
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	}
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return;
+	}
+	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	(void)sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sl);
+	close(fd);
+}
+
+/* Loop tick: keep systemd's watchdog fed at half its period (WATCHDOG_USEC). */
+static void watchdog_tick(void *ctx)
+{
+	static uint64_t last_us;
+	uint64_t period = *(const uint64_t *)ctx;
+	uint64_t now = brd_now_us();
+	if (period != 0 && now - last_us >= period / 2) {
+		sd_notify_msg("WATCHDOG=1");
+		last_us = now;
+	}
+}
+
+/* --state-dir: the config kept there, and the alert journal appended there. */
+static int open_state(const char *dir, struct outputs *o)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
+	o->journal = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (o->journal < 0) {
+		fprintf(stderr, "leaktap: %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
 }
 
 static void write_dest(void *ctx, const char *line, size_t len)
@@ -230,6 +296,7 @@ static int open_out(struct port *out, const char *path, enum pkt_link link)
 static int open_outputs(const struct args *a, struct outputs *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->journal = -1;
 	if (open_output(a->flows, &o->flows) != 0 ||
 	    open_output(a->alerts ? a->alerts : "-", &o->alerts) != 0 ||
 	    open_output(a->dests, &o->dests) != 0) {
@@ -322,11 +389,23 @@ static int run_live(const struct args *a, const struct cfg *c)
 		port_close(&lan);
 		return 1;
 	}
-	struct outputs o = {.alerts = stdout};
+	struct outputs o = {.alerts = stdout, .journal = -1};
+	const char *wd = getenv("WATCHDOG_USEC");
+	uint64_t wd_us = wd != NULL ? strtoull(wd, NULL, 10) : 0;
 	struct loop l = {.lan = &lan,
 			 .wan = a->wan ? &wan : NULL,
 			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
-			 .stop = &stop_flag};
+			 .stop = &stop_flag,
+			 .tick = watchdog_tick,
+			 .tick_ctx = &wd_us,
+			 /* Wake at least twice per watchdog period, even when idle. */
+			 .max_wait_ms =
+				 wd_us != 0 && wd_us < 2000000u ? (int)(wd_us / 2000u) : 1000};
+	if (a->state != NULL && open_state(a->state, &o) != 0) {
+		port_close(&lan);
+		port_close(&wan);
+		return 1;
+	}
 	struct eng_params ep = {.cfg = c,
 				.alert_line = write_alert,
 				.ctx = &o,
@@ -348,8 +427,10 @@ static int run_live(const struct args *a, const struct cfg *c)
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
 	l.eng = e;
+	sd_notify_msg("READY=1");
 	uint64_t t0 = brd_now_us();
 	int rc = loop_run(&l);
+	sd_notify_msg("STOPPING=1");
 	eng_finish(e);
 	print_summary(e, brd_now_us() - t0);
 	fprintf(stderr, "leaktap: forwarded %llu frames, %llu send errors\n",
@@ -360,6 +441,9 @@ static int run_live(const struct args *a, const struct cfg *c)
 	eng_destroy(e);
 	port_close(&lan);
 	port_close(&wan);
+	if (o.journal >= 0) {
+		close(o.journal);
+	}
 	return rc == 0 ? 0 : 1;
 }
 
@@ -381,6 +465,14 @@ int main(int argc, char **argv)
 	}
 	cfg_default(&cfg);
 	const char *cpath = a.check ? a.check : a.config;
+	char kept[4096];
+	if (cpath == NULL && a.state != NULL) {
+		/* The configuration the appliance keeps in its state dir, when there is one. */
+		snprintf(kept, sizeof(kept), "%s/config.json", a.state);
+		if (access(kept, F_OK) == 0) {
+			cpath = kept;
+		}
+	}
 	if (cpath != NULL && load_config(cpath, &cfg) != 0) {
 		return 2;
 	}

@@ -10,6 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <pcap.h>
 
 struct pcaph {
@@ -98,6 +105,40 @@ static int unsupported_link(pcap_t *pc, const char *what, char *err, size_t errl
 	return -EPROTONOSUPPORT;
 }
 
+/*
+ * An inline box must see and send frames as they are on the wire: with
+ * GRO/LRO the kernel hands us merged super-frames, with GSO/TSO it expects
+ * us to send them. Turn them off on our ports, as inline IPSs do. Best
+ * effort: a driver without the knob has nothing to turn off. Returns how
+ * many settings failed.
+ */
+static int offloads_off(const char *dev)
+{
+	static const uint32_t cmds[] = {ETHTOOL_SGRO, ETHTOOL_SGSO, ETHTOOL_STSO};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int failed = 0;
+	if (fd < 0) {
+		return 1;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct ethtool_value ev = {.cmd = cmds[i], .data = 0};
+		ifr.ifr_data = (char *)&ev;
+		failed += ioctl(fd, SIOCETHTOOL, &ifr) != 0;
+	}
+	struct ethtool_value fl = {.cmd = ETHTOOL_GFLAGS};
+	ifr.ifr_data = (char *)&fl;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && (fl.data & ETH_FLAG_LRO)) {
+		fl.cmd = ETHTOOL_SFLAGS;
+		fl.data &= ~(uint32_t)ETH_FLAG_LRO;
+		failed += ioctl(fd, SIOCETHTOOL, &ifr) != 0;
+	}
+	close(fd);
+	return failed;
+}
+
 int pcaph_open_live(const char *dev, uint32_t snaplen, uint32_t buffer_kb, struct pcaph **out,
 		    enum pkt_link *link, char *err, size_t errlen)
 {
@@ -107,6 +148,7 @@ int pcaph_open_live(const char *dev, uint32_t snaplen, uint32_t buffer_kb, struc
 		snprintf(err, errlen, "%s: %s", dev, ebuf);
 		return -ENODEV;
 	}
+	(void)offloads_off(dev);
 	int rc = -EIO;
 	if (pcap_set_snaplen(pc, (int)snaplen) != 0 || pcap_set_promisc(pc, 1) != 0 ||
 	    pcap_set_immediate_mode(pc, 1) != 0 ||

@@ -258,8 +258,10 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	enum flow_dir dir;
 	struct flow *fl = flow_of(e, &pi, side, now_ms, &dir);
 	if (fl == NULL) {
+		/* No room to inspect: forwarding has priority unless the office chose fail_closed.
+		 */
 		e->c.unflowed++;
-		return ENG_FORWARD;
+		return e->cfg->fail_closed ? ENG_DROP : ENG_FORWARD;
 	}
 	bool fresh = fl->pkts[0] + fl->pkts[1] == 0;
 	uint32_t ip_wire = (pi.flags & PKT_F_L4)
@@ -280,7 +282,11 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 		video_path(e, fl, dir, link, &pi, f, now_ms);
 	}
 	/* The packet that made the policy decide to block is the first one dropped. */
-	return fl->blocked ? eng_block(e, side, link, f, &pi) : ENG_FORWARD;
+	if (fl->blocked) {
+		return eng_block(e, side, link, f, &pi);
+	}
+	/* A flow that found no sniffer slot went uninspected: fail_closed drops it. */
+	return fl->uninspected && e->cfg->fail_closed ? ENG_DROP : ENG_FORWARD;
 }
 
 void eng_finish(struct eng *e)

@@ -635,6 +635,7 @@ void eng_sniff_packet(struct eng *e, struct flow *f, enum snf_dir d, const struc
 	}
 	if (s == NULL && (s = slot_new(e, f)) == NULL) {
 		f->snf_done = 1;
+		f->uninspected = 1;
 		return;
 	}
 	const uint8_t *p = frame + pi->payload_off;

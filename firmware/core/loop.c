@@ -94,6 +94,9 @@ int loop_run(struct loop *l)
 		fds[nfd++] = fd;
 	}
 	while (!*l->stop) {
+		if (l->tick != NULL) {
+			l->tick(l->tick_ctx);
+		}
 		int a = drain(l, l->lan, l->wan, l->lan_side);
 		int b = l->wan != NULL ? drain(l, l->wan, l->lan, ENG_SIDE_WAN) : 0;
 		if (a < 0) {
@@ -106,7 +109,7 @@ int loop_run(struct loop *l)
 		if (a == CONFIG_PKT_BATCH || b == CONFIG_PKT_BATCH) {
 			continue;
 		}
-		int w = brd_wait(fds, nfd, 1000);
+		int w = brd_wait(fds, nfd, l->max_wait_ms > 0 ? l->max_wait_ms : 1000);
 		if (w < 0 && w != -EINTR) {
 			return w;
 		}

@@ -60,7 +60,8 @@ struct eng_counters {
 	uint64_t non_ip;    /* ARP, LLDP, ... */
 	uint64_t fragments; /* IP fragments (forwarded, not reassembled) */
 	uint64_t malformed; /* headers truncated or inconsistent (forwarded) */
-	uint64_t unflowed;  /* IP frames with no flow (table refused) */
+	uint64_t unflowed;  /* IP frames with no flow (table refused): forwarded
+			     * uninspected, or dropped with cfg fail_closed */
 	uint64_t blocked;   /* frames dropped by block mode */
 	uint64_t resets;    /* TCP resets sent by block mode */
 	uint64_t first_ts_us;

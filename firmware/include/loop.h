@@ -19,6 +19,9 @@ struct loop {
 	struct port *out;         /* optional recorder of forwarded frames (--out) */
 	enum eng_side lan_side;   /* ENG_SIDE_LAN inline, ENG_SIDE_ANY for replay/tap */
 	volatile const int *stop; /* set non-zero (e.g. by a signal) to end loop_run */
+	void (*tick)(void *ctx);  /* called once per pass of loop_run (watchdog); may be NULL */
+	int max_wait_ms;          /* longest sleep between passes; 0 = 1000 ms */
+	void *tick_ctx;
 	/* Counters of the loop itself. */
 	uint64_t fwd_frames;
 	uint64_t fwd_errors;

@@ -51,11 +51,14 @@ ip -n $I addr add 10.213.0.2/24 dev i0
 ip -n $O addr add fd00:213::1/64 dev o0 nodad
 ip -n $I addr add fd00:213::2/64 dev i0 nodad
 
+# leaktap turns GRO/GSO/TSO off on its own ports at start: turn GRO back on to see it do so.
+ip netns exec $A ethtool -K lan0 gro on >/dev/null 2>&1
 ip netns exec $A "$BIN" --lan lan0 --wan wan0 >"$log" 2>&1 &
 lt_pid=$!
 for _ in $(seq 50); do grep -q "forwarding between" "$log" && break; sleep 0.1; done
 
 check "leaktap started" grep -q "forwarding between" "$log"
+check "leaktap turned GRO off on its port" sh -c "ip netns exec $A ethtool -k lan0 | grep -q 'generic-receive-offload: off'"
 check "ipv4 ping office->internet" ip netns exec $O ping -c 3 -i 0.2 -W 2 10.213.0.2
 check "ipv4 ping internet->office" ip netns exec $I ping -c 3 -i 0.2 -W 2 10.213.0.1
 check "ipv6 ping across" ip netns exec $O ping -6 -c 3 -i 0.2 -W 2 fd00:213::2
@@ -109,6 +112,67 @@ lt_pid=
 check "SIGTERM: clean exit 0" test "$rc" = 0
 check "summary printed with flows" grep -qE "^flows [1-9]" "$log"
 check "no sanitizer report" sh -c "! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' '$log'"
+# --state-dir: the alert journal survives kill -9, the kept config is used
+# on restart; systemd's notify protocol: READY=1, then watchdog pings.
+state=build/test-lab/state
+rm -rf "$state" && mkdir -p "$state"
+echo '{"threshold_mb": 0, "local_nets": ["10.213.0.1/32", "fd00:213::1/128"]}' >"$state/config.json"
+upload_mp4() { # a clear MP4 over an unknown TCP protocol, office -> internet
+	ip netns exec $I timeout 20 $PY -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.213.0.2", 9001)); s.listen(1); s.settimeout(15)
+c, _ = s.accept()
+while c.recv(65536): pass
+' &
+	local srv=$!
+	sleep 0.3
+	ip netns exec $O timeout 20 $PY -c '
+import socket, sys
+s = socket.create_connection(("10.213.0.2", 9001), timeout=10)
+s.sendall(open(sys.argv[1], "rb").read()); s.close()
+' build/media/h264_faststart.mp4
+	wait $srv
+}
+notify=build/test-lab/notify.txt
+rm -f "$notify" build/test-lab/notify.sock
+$PY -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(0.5)
+end = time.time() + 20
+with open(sys.argv[2], "w") as out:
+    while time.time() < end:
+        try:
+            out.write(s.recv(256).decode() + "\n"); out.flush()
+        except socket.timeout:
+            pass
+' build/test-lab/notify.sock "$notify" &
+nl_pid=$!
+sleep 0.3
+NOTIFY_SOCKET=$PWD/build/test-lab/notify.sock WATCHDOG_USEC=200000 \
+	ip netns exec $A "$BIN" --lan lan0 --wan wan0 --state-dir "$state" >"$log.2" 2>&1 &
+lt_pid=$!
+for _ in $(seq 50); do grep -q "forwarding between" "$log.2" && break; sleep 0.1; done
+upload_mp4
+sleep 0.5
+check "alert journalled in the state dir" grep -q '"video":"mp4"' "$state/alerts.jsonl"
+check "systemd notify: READY=1 and watchdog pings" sh -c "grep -q READY=1 $notify && [ \$(grep -c WATCHDOG=1 $notify) -ge 2 ]"
+kill -9 $lt_pid
+wait $lt_pid 2>/dev/null
+lt_pid=
+n1=$(wc -l <"$state/alerts.jsonl")
+ip netns exec $A "$BIN" --lan lan0 --wan wan0 --state-dir "$state" >"$log.3" 2>&1 &
+lt_pid=$!
+for _ in $(seq 50); do grep -q "forwarding between" "$log.3" && break; sleep 0.1; done
+upload_mp4
+sleep 0.5
+kill -TERM $lt_pid
+wait $lt_pid
+lt_pid=
+kill $nl_pid 2>/dev/null
+check "after kill -9 and restart: kept config used, journal intact and growing" sh -c \
+	"[ \$(wc -l <$state/alerts.jsonl) -gt $n1 ] && $PY -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' $state/alerts.jsonl"
+
 tail -n 12 "$log"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -34,7 +34,7 @@
 #define T_MAX_FLOWS     64u
 #define T_TCP_TIMEOUT   5000u
 #define T_OTHER_TIMEOUT 2000u
-#define T_LINES         32u
+#define T_LINES         128u
 #define T_LINE_MAX      1024u
 
 /* Well past CONFIG_ENG_EXPIRE_EVERY_MS and T_OTHER_TIMEOUT, in microseconds. */
@@ -968,10 +968,52 @@ static void test_record_keys(void **state)
 		    strstr(r, "\"encrypted\":true,") != NULL);
 }
 
+/*
+ * Overload: when the flow table cannot fairly make room (every host holds
+ * exactly its share), the frame goes uninspected. Forwarding has priority
+ * by default; fail_closed drops it instead. Either way it is counted.
+ */
+static void refuse_one_more(struct tctx *t, bool fail_closed, enum eng_verdict want)
+{
+	struct tf tf;
+	struct port_frame f;
+	struct eng_counters c;
+	char a[32];
+
+	t->cfg.fail_closed = fail_closed;
+	mk_eng(t);
+	for (unsigned i = 0; i < T_MAX_FLOWS; i++) {
+		snprintf(a, sizeof(a), "192.168.7.%u", i + 1);
+		struct pk k = mk(a, 40000, "8.8.8.8", 53, 10);
+		feed(t, ENG_SIDE_ANY, &k, 1000000);
+	}
+	struct pk extra = mk("192.168.8.1", 40000, "8.8.8.8", 53, 10);
+	build(&tf, &extra);
+	f.data = tf.b;
+	f.caplen = tf.len;
+	f.wirelen = tf.len;
+	f.ts_us = 1000000;
+	assert_int_equal(eng_frame(t->e, ENG_SIDE_ANY, PKT_LINK_ETH, &f), want);
+	eng_get_counters(t->e, &c);
+	assert_int_equal(c.unflowed, 1);
+}
+
+static void test_overload_fail_open(void **state)
+{
+	refuse_one_more(*state, false, ENG_FORWARD);
+}
+
+static void test_overload_fail_closed(void **state)
+{
+	refuse_one_more(*state, true, ENG_DROP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overload_fail_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overload_fail_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_ts_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_stats, setup, teardown),
