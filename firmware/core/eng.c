@@ -273,7 +273,7 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 		fl->blocked = 1;
 	}
 	if (fl->blocked) {
-		return eng_block(e, side, link, f, &pi);
+		return eng_block(e, fl, side, link, f, &pi);
 	}
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);
@@ -283,7 +283,7 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	}
 	/* The packet that made the policy decide to block is the first one dropped. */
 	if (fl->blocked) {
-		return eng_block(e, side, link, f, &pi);
+		return eng_block(e, fl, side, link, f, &pi);
 	}
 	/* A flow that found no sniffer slot went uninspected: fail_closed drops it. */
 	return fl->uninspected && e->cfg->fail_closed ? ENG_DROP : ENG_FORWARD;

@@ -9,7 +9,9 @@
  *   reset to A, as if from B: seq K, ack S+L     (A expects K from B)
  *
  * A SYN (no ACK yet) only gets a reset back to its sender. Resets are never
- * answered with resets.
+ * answered with resets. The frames already in flight when the block fell
+ * would each earn a pair: after the first few, only every 32nd dropped
+ * frame of the flow does, which still resets an end that ignored the first.
  */
 #include <string.h>
 
@@ -161,13 +163,22 @@ static void send_resets(struct eng *e, enum eng_side from, enum pkt_link link,
 	e->c.resets++;
 }
 
-enum eng_verdict eng_block(struct eng *e, enum eng_side from, enum pkt_link link,
+#define RST_FIRST 4u  /* dropped frames of a flow answered with resets each */
+#define RST_EVERY 32u /* then one in this many */
+
+enum eng_verdict eng_block(struct eng *e, struct flow *fl, enum eng_side from, enum pkt_link link,
 			   const struct port_frame *f, const struct pkt_info *pi)
 {
 	e->c.blocked++;
-	if (e->inject != NULL && pi->l4proto == 6 && (pi->flags & PKT_F_L4) &&
-	    !(pi->tcp_flags & PKT_TCP_RST)) {
+	if (e->inject == NULL || pi->l4proto != 6 || !(pi->flags & PKT_F_L4) ||
+	    (pi->tcp_flags & PKT_TCP_RST)) {
+		return ENG_DROP;
+	}
+	if (fl->rst_sent < RST_FIRST || (fl->pkts[0] + fl->pkts[1]) % RST_EVERY == 0) {
 		send_resets(e, from, link, f, pi);
+		if (fl->rst_sent < UINT8_MAX) {
+			fl->rst_sent++;
+		}
 	}
 	return ENG_DROP;
 }

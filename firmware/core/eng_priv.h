@@ -58,7 +58,7 @@ struct eng {
 };
 
 /* Block mode (eng_block.c): drop the frame, reset both ends of TCP. */
-enum eng_verdict eng_block(struct eng *e, enum eng_side from, enum pkt_link link,
+enum eng_verdict eng_block(struct eng *e, struct flow *fl, enum eng_side from, enum pkt_link link,
 			   const struct port_frame *f, const struct pkt_info *pi);
 
 /* Video path (eng_sniff.c). */

@@ -71,6 +71,7 @@ struct flow {
 	uint8_t snf_done;    /* the engine's sniffers are done with this flow */
 	uint8_t blocked;     /* block mode cut this flow: drop (and reset) its packets */
 	uint8_t uninspected; /* no sniffer slot was free for it (overload) */
+	uint8_t rst_sent;    /* resets sent for this blocked flow (saturates) */
 	uint32_t snf;        /* the engine's sniffer slot + 1; 0 = none */
 	uint32_t pend_out;   /* outbound payload bytes not yet charged to the policy */
 	struct det_flow det;
