@@ -142,7 +142,7 @@ test: bootstrap
 run: bootstrap
 	$(MAKE) $(CONFIG)
 	$(MAKE) release
-	tools/demo
+	LAN="$(LAN)" WAN="$(WAN)" tools/demo
 
 bench: bootstrap
 	$(MAKE) $(CONFIG)
