@@ -150,10 +150,10 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 		   (unsigned long long)c->unflowed);
 	fmt_printf(&b,
 		   "detection: %llu detected, %llu gave up, %llu not inspected (pool), "
-		   "%llu packets inspected, peak %u states of %u bytes\n",
+		   "%llu reclaimed, %llu packets inspected, peak %u states of %u bytes\n",
 		   (unsigned long long)ds.detected, (unsigned long long)ds.gaveup,
-		   (unsigned long long)ds.nostate, (unsigned long long)ds.fed, ds.peak_in_use,
-		   ds.state_size);
+		   (unsigned long long)ds.nostate, (unsigned long long)ds.reclaimed,
+		   (unsigned long long)ds.fed, ds.peak_in_use, ds.state_size);
 	size_t tmem = flow_table_mem(e->ft);
 	fmt_printf(&b,
 		   "memory: flow table %zu KiB for %u flows (%zu bytes per flow with slots "

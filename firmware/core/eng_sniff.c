@@ -187,6 +187,7 @@ static void on_proof(struct sink_ctx *c, const struct snf_media *m, const char *
 	snf_strlcpy(s->ev.file, s->file, sizeof(s->ev.file));
 	fill_common(c, &s->ev);
 	s->ev_ready = true;
+	c->f->proved = 1;
 	c->e->proofs++;
 	ev_submit(c->e, c->f, s, c->now_ms);
 }
@@ -589,7 +590,12 @@ static void flush_bytes(struct eng *e, struct flow *f, uint64_t now_ms)
 	if (f->pend_out == 0 || f->det.state <= DET_CLASSIFYING) {
 		return;
 	}
-	if (!f->det.encrypted) {
+	/*
+	 * Only bytes known to be clear are charged: the detector said so, or a
+	 * sniffer found video in them. A flow that never got a detector state
+	 * (overload) could be TLS: its bytes must not raise a bulk alert.
+	 */
+	if (!f->det.encrypted && (f->det.state != DET_NOSTATE || f->proved)) {
 		struct pol_pair *pp =
 			pol_pair_get(e->pol, f->key.family, lan_addr(f), remote_addr(f), now_ms);
 		if (pp != NULL) {

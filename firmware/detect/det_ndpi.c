@@ -21,6 +21,16 @@ struct det {
 	uint8_t *pool;  /* pool_size states of state_size bytes */
 	uint32_t *free; /* stack of free slot numbers (1-based) */
 	uint32_t n_free;
+	/*
+	 * States in use, most recently fed first (indexes are slot numbers, 0 =
+	 * none), with the flow that owns each. When the pool is empty, the
+	 * state fed longest ago is taken back (that flow keeps nDPI's best
+	 * guess): a host flooding one-packet flows then recycles its own
+	 * states instead of leaving every other host's new flows uninspected.
+	 */
+	uint32_t *lru_prev, *lru_next;
+	struct det_flow **owner;
+	uint32_t lru_head, lru_tail;
 	uint32_t pool_size;
 	uint32_t state_size;
 	uint8_t max_pkts;
@@ -62,7 +72,10 @@ struct det *det_create(const struct det_params *params)
 	 */
 	d->pool = calloc(d->pool_size, d->state_size);
 	d->free = malloc(sizeof(*d->free) * d->pool_size);
-	if (d->pool == NULL || d->free == NULL) {
+	d->lru_prev = calloc((size_t)d->pool_size + 1, sizeof(*d->lru_prev));
+	d->lru_next = calloc((size_t)d->pool_size + 1, sizeof(*d->lru_next));
+	d->owner = calloc((size_t)d->pool_size + 1, sizeof(*d->owner));
+	if (d->pool == NULL || d->free == NULL || !d->lru_prev || !d->lru_next || !d->owner) {
 		det_destroy(d);
 		return NULL;
 	}
@@ -84,6 +97,9 @@ void det_destroy(struct det *d)
 	}
 	free(d->pool);
 	free(d->free);
+	free(d->lru_prev);
+	free(d->lru_next);
+	free(d->owner);
 	if (d->mod != NULL) {
 		ndpi_exit_detection_module(d->mod);
 	}
@@ -95,8 +111,38 @@ static struct ndpi_flow_struct *state_of(struct det *d, uint32_t slot)
 	return (struct ndpi_flow_struct *)(void *)(d->pool + (size_t)(slot - 1u) * d->state_size);
 }
 
+static void lru_unlink(struct det *d, uint32_t s)
+{
+	uint32_t p = d->lru_prev[s], n = d->lru_next[s];
+	if (p != 0) {
+		d->lru_next[p] = n;
+	} else {
+		d->lru_head = n;
+	}
+	if (n != 0) {
+		d->lru_prev[n] = p;
+	} else {
+		d->lru_tail = p;
+	}
+	d->lru_prev[s] = d->lru_next[s] = 0;
+}
+
+static void lru_push(struct det *d, uint32_t s)
+{
+	d->lru_prev[s] = 0;
+	d->lru_next[s] = d->lru_head;
+	if (d->lru_head != 0) {
+		d->lru_prev[d->lru_head] = s;
+	} else {
+		d->lru_tail = s;
+	}
+	d->lru_head = s;
+}
+
 static void put_state(struct det *d, struct det_flow *df)
 {
+	lru_unlink(d, df->slot);
+	d->owner[df->slot] = NULL;
 	ndpi_free_flow_data(state_of(d, df->slot));
 	d->free[d->n_free++] = df->slot;
 	df->slot = 0;
@@ -146,6 +192,16 @@ static void finish(struct det *d, struct det_flow *df, enum det_state how)
 bool det_feed(struct det *d, struct det_flow *df, const uint8_t *ip, size_t len, uint64_t ts_ms)
 {
 	if (df->state == DET_NEW) {
+		if (d->n_free == 0 && d->lru_tail != 0) {
+			/* Take back the state fed longest ago; its flow keeps the best guess. */
+			struct det_flow *victim = d->owner[d->lru_tail];
+			finish(d, victim,
+			       state_of(d, victim->slot)->detected_protocol_stack[0] !=
+					       NDPI_PROTOCOL_UNKNOWN
+				       ? DET_DONE
+				       : DET_GAVEUP);
+			d->st.reclaimed++;
+		}
 		if (d->n_free == 0) {
 			df->state = DET_NOSTATE;
 			d->st.nostate++;
@@ -154,11 +210,16 @@ bool det_feed(struct det *d, struct det_flow *df, const uint8_t *ip, size_t len,
 		df->slot = d->free[--d->n_free];
 		memset(state_of(d, df->slot), 0, d->state_size);
 		df->state = DET_CLASSIFYING;
+		d->owner[df->slot] = df;
+		lru_push(d, df->slot);
 		if (++d->st.in_use > d->st.peak_in_use) {
 			d->st.peak_in_use = d->st.in_use;
 		}
 	} else if (df->state != DET_CLASSIFYING) {
 		return false;
+	} else if (d->lru_head != df->slot) {
+		lru_unlink(d, df->slot);
+		lru_push(d, df->slot);
 	}
 	struct ndpi_flow_struct *nf = state_of(d, df->slot);
 	unsigned short n = (unsigned short)(len > 65535u ? 65535u : len);

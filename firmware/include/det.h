@@ -49,11 +49,12 @@ struct det_params {
 };
 
 struct det_stats {
-	uint64_t fed;      /* packets given to the detector */
-	uint64_t detected; /* flows with a final verdict */
-	uint64_t gaveup;   /* flows that reached the give-up count */
-	uint64_t nostate;  /* flows not inspected because the pool was empty */
-	uint32_t in_use;   /* detector states attached now */
+	uint64_t fed;       /* packets given to the detector */
+	uint64_t detected;  /* flows with a final verdict */
+	uint64_t gaveup;    /* flows that reached the give-up count */
+	uint64_t nostate;   /* flows not inspected because the pool was empty */
+	uint64_t reclaimed; /* states taken back from the flow fed longest ago */
+	uint32_t in_use;    /* detector states attached now */
 	uint32_t peak_in_use;
 	uint32_t state_size; /* bytes of one detector state (0 without a detector) */
 };

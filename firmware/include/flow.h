@@ -72,6 +72,7 @@ struct flow {
 	uint8_t blocked;     /* block mode cut this flow: drop (and reset) its packets */
 	uint8_t uninspected; /* no sniffer slot was free for it (overload) */
 	uint8_t rst_sent;    /* resets sent for this blocked flow (saturates) */
+	uint8_t proved;      /* a sniffer proved clear-text video in this flow */
 	uint32_t snf;        /* the engine's sniffer slot + 1; 0 = none */
 	uint32_t pend_out;   /* outbound payload bytes not yet charged to the policy */
 	struct det_flow det;
