@@ -275,6 +275,20 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	if (fl->blocked) {
 		return eng_block(e, fl, side, link, f, &pi);
 	}
+	if (e->shed && fresh) {
+		/*
+		 * Overload: flows that start now are not inspected (their bytes are
+		 * still counted); flows already under inspection keep it, so an
+		 * upload in progress is not left with a hole in its byte stream.
+		 */
+		fl->uninspected = 1;
+		fl->snf_done = 1;
+		fl->det.state = DET_NOSTATE;
+	}
+	if (fl->uninspected && fl->det.state == DET_NOSTATE && fl->snf_done) {
+		e->c.shed++;
+		return e->cfg->fail_closed ? ENG_DROP : ENG_FORWARD;
+	}
 	if (fl->det.state <= DET_CLASSIFYING) {
 		det_feed(e->det, &fl->det, f->data + pi.l3_off, pi.l3_len, now_ms);
 	}
@@ -287,6 +301,11 @@ enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link
 	}
 	/* A flow that found no sniffer slot went uninspected: fail_closed drops it. */
 	return fl->uninspected && e->cfg->fail_closed ? ENG_DROP : ENG_FORWARD;
+}
+
+void eng_set_shed(struct eng *e, bool shed)
+{
+	e->shed = shed;
 }
 
 void eng_finish(struct eng *e)

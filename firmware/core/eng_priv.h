@@ -41,6 +41,7 @@ struct eng {
 	eng_inject_cb inject;
 	void *inject_ctx;
 	bool video; /* video path on (eng_params.no_video clear) */
+	bool shed;  /* overload: forward without inspection */
 	/* Video path (eng_sniff.c). */
 	struct nam_cache *names;
 	struct pol *pol;

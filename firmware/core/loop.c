@@ -68,11 +68,38 @@ int loop_replay(struct loop *l)
 	}
 }
 
+/*
+ * Forwarding has priority over inspection: a batch that took longer than
+ * its budget switches inspection off for a while (see Kconfig
+ * LOOP_FRAME_BUDGET_US); the engine counts what it let through unseen.
+ */
+static void budget(struct loop *l, uint64_t t0, int frames)
+{
+	uint64_t now = brd_now_us();
+	/*
+	 * Only a backlog counts: full batches (more frames were waiting) that
+	 * overran, several in a row. One slow batch is a VM hiccup or a cold
+	 * page, not an overload.
+	 */
+	if (frames == CONFIG_PKT_BATCH &&
+	    now - t0 > (uint64_t)frames * CONFIG_LOOP_FRAME_BUDGET_US) {
+		if (++l->slow_batches >= 4) {
+			l->overruns++;
+			l->shed_until_us = now + (uint64_t)CONFIG_LOOP_SHED_MS * 1000u;
+		}
+	} else {
+		l->slow_batches = 0;
+	}
+	eng_set_shed(l->eng, now < l->shed_until_us);
+}
+
 /* Drain one port once; returns frames taken or a negative errno. */
 static int drain(struct loop *l, struct port *from, struct port *to, enum eng_side side)
 {
 	struct rx_ctx ctx = {l, side, to, 0};
+	uint64_t t0 = brd_now_us();
 	int n = port_rx_poll(from, CONFIG_PKT_BATCH, on_frame, &ctx);
+	budget(l, t0, n);
 	/* A failed send is counted (fwd_errors), not fatal: the link may come back. */
 	return n == -ENODATA ? 0 : n;
 }

@@ -64,6 +64,7 @@ struct eng_counters {
 			     * uninspected, or dropped with cfg fail_closed */
 	uint64_t blocked;   /* frames dropped by block mode */
 	uint64_t resets;    /* TCP resets sent by block mode */
+	uint64_t shed;      /* frames of flows left uninspected under overload */
 	uint64_t first_ts_us;
 	uint64_t last_ts_us;
 };
@@ -80,6 +81,13 @@ void eng_set_cfg(struct eng *e, const struct cfg *cfg);
 /* Process one frame. The caller keeps f; returns what to do with it. */
 enum eng_verdict eng_frame(struct eng *e, enum eng_side side, enum pkt_link link,
 			   const struct port_frame *f);
+
+/*
+ * Overload: while shed is true, flows that start are not inspected: their
+ * frames are forwarded (or dropped with cfg fail_closed) and counted.
+ * Flows already under inspection and blocked flows are not affected.
+ */
+void eng_set_shed(struct eng *e, bool shed);
 
 /* End of input: report and release every flow. */
 void eng_finish(struct eng *e);

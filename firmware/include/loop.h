@@ -27,6 +27,9 @@ struct loop {
 	uint64_t fwd_errors;
 	uint64_t dropped;
 	uint64_t injected; /* frames the engine made and the loop sent */
+	uint64_t overruns; /* batches that overran the inspection budget */
+	uint64_t shed_until_us;
+	uint32_t slow_batches; /* consecutive full batches over budget */
 };
 
 /*

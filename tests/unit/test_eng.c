@@ -1008,11 +1008,52 @@ static void test_overload_fail_closed(void **state)
 	refuse_one_more(*state, true, ENG_DROP);
 }
 
+/*
+ * Overload shedding: flows that start while the loop sheds are forwarded
+ * uninspected (dropped with fail_closed) and counted; a flow that started
+ * before keeps being inspected and is not counted as shed.
+ */
+static void test_shed_new_flows_only(void **state)
+{
+	struct tctx *t = *state;
+	struct tf tf;
+	struct port_frame f;
+	struct eng_counters c;
+
+	mk_eng(t);
+	struct pk old = mk("192.168.1.10", 40000, "8.8.8.8", 53, 10);
+	feed(t, ENG_SIDE_ANY, &old, 1000000);
+	eng_set_shed(t->e, true);
+	feed(t, ENG_SIDE_ANY, &old, 1001000);
+	struct pk fresh = mk("192.168.1.10", 40001, "8.8.4.4", 53, 10);
+	feed(t, ENG_SIDE_ANY, &fresh, 1002000);
+	feed(t, ENG_SIDE_ANY, &fresh, 1003000);
+	eng_get_counters(t->e, &c);
+	assert_int_equal(c.shed, 2);
+	eng_set_shed(t->e, false);
+	/* The shed flow stays uninspected; with fail_closed its frames are dropped. */
+	t->cfg.fail_closed = true;
+	build(&tf, &fresh);
+	f.data = tf.b;
+	f.caplen = tf.len;
+	f.wirelen = tf.len;
+	f.ts_us = 1004000;
+	assert_int_equal(eng_frame(t->e, ENG_SIDE_ANY, PKT_LINK_ETH, &f), ENG_DROP);
+	build(&tf, &old);
+	f.data = tf.b;
+	f.caplen = tf.len;
+	f.wirelen = tf.len;
+	assert_int_equal(eng_frame(t->e, ENG_SIDE_ANY, PKT_LINK_ETH, &f), ENG_FORWARD);
+	eng_get_counters(t->e, &c);
+	assert_int_equal(c.shed, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overload_fail_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shed_new_flows_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overload_fail_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_ts_zero, setup, teardown),
