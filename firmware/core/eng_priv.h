@@ -13,6 +13,7 @@
 
 struct eng_snf;
 struct eng_expect;
+struct eng_reorder;
 struct nam_cache;
 struct pol;
 
@@ -52,6 +53,10 @@ struct eng {
 	uint64_t snf_nostate; /* flows not sniffed: slot pool empty */
 	uint64_t proofs;      /* flows that proved video */
 	struct eng_expect *expect;
+	struct eng_reorder *rbufs; /* CONFIG_SNF_REORDER_BUFS out-of-order buffers */
+	uint32_t *rb_free;
+	uint32_t rb_n_free;
+	uint64_t snf_gaps; /* directions whose sniffing ended at an unfillable hole */
 	uint32_t n_expect;
 	bool cur_mac_ok; /* cur_mac is the office host's MAC of the current frame */
 	uint8_t cur_mac[6];

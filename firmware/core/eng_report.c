@@ -168,12 +168,13 @@ int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size
 	fmt_printf(&b,
 		   "video: %llu flows proved video; %llu alerts, %llu updates, %llu allowed; "
 		   "%llu flows not sniffed (pool); %u names cached; sniffer slot %zu bytes; "
-		   "blocked %llu frames, %llu resets sent; %llu frames shed (overload)\n",
+		   "blocked %llu frames, %llu resets sent; %llu frames shed (overload); "
+		   "%llu unfillable TCP holes\n",
 		   (unsigned long long)e->proofs, (unsigned long long)ps.alerts,
 		   (unsigned long long)ps.updates, (unsigned long long)ps.allowed,
 		   (unsigned long long)e->snf_nostate, ns.entries, eng_sniff_slot_size(),
 		   (unsigned long long)e->c.blocked, (unsigned long long)e->c.resets,
-		   (unsigned long long)e->c.shed);
+		   (unsigned long long)e->c.shed, (unsigned long long)e->snf_gaps);
 	fmt_printf(&b, "encrypted: %.1f%% of flow bytes (%llu of %llu flows)\n",
 		   e->flow_bytes ? 100.0 * (double)e->enc_bytes / (double)e->flow_bytes : 0.0,
 		   (unsigned long long)e->enc_flows, (unsigned long long)e->flows_done);

@@ -36,6 +36,22 @@
 #define FINGERPRINT_BYTES (64u * 1024u)
 #define FLUSH_BYTES       (64u * 1024u)
 #define EXPECT_TTL_MS     30000u
+#define REORDER_BYTES     (64u * 1024u)
+#define REORDER_RANGES    32u
+
+/*
+ * Out-of-order TCP bytes of one direction, held until the hole before them
+ * is filled (a retransmission after a loss). From a small pool: most flows
+ * never need one.
+ */
+struct eng_reorder {
+	uint32_t base; /* sequence number of data[0]: the hole's start */
+	uint32_t n;    /* ranges held */
+	struct {
+		uint32_t lo, hi; /* offsets from base; sorted, disjoint */
+	} r[REORDER_RANGES];
+	uint8_t data[REORDER_BYTES];
+};
 
 enum carrier {
 	CAR_NONE = 0, /* not chosen yet */
@@ -55,6 +71,7 @@ struct eng_snf {
 	bool gap[2]; /* per snf_dir: a hole in the sequence, sniffing stopped */
 	bool seq_init[2];
 	uint32_t next_seq[2];
+	uint16_t rb[2];   /* reorder buffer + 1 per direction; 0 = none */
 	uint32_t out_fed; /* outbound bytes given to the carrier */
 	bool body_on;
 	bool cont_done;
@@ -113,12 +130,25 @@ static uint16_t remote_port(const struct flow *f)
 	return f->lan == FLOW_LAN_LO ? f->key.hi_port : f->key.lo_port;
 }
 
+static void rb_release(struct eng *e, struct eng_snf *s, int d)
+{
+	if (s->rb[d] != 0) {
+		if (e->rbufs[s->rb[d] - 1].n != 0) {
+			e->snf_gaps++; /* released while still holding bytes after a hole */
+		}
+		e->rb_free[e->rb_n_free++] = s->rb[d];
+		s->rb[d] = 0;
+	}
+}
+
 static void slot_free(struct eng *e, struct flow *f)
 {
 	struct eng_snf *s = slot_of(e, f);
 	if (s == NULL) {
 		return;
 	}
+	rb_release(e, s, 0);
+	rb_release(e, s, 1);
 	if (s->sha_on) {
 		mbedtls_sha256_free(&s->sha);
 	}
@@ -544,11 +574,105 @@ static void feed(struct sink_ctx *c, enum snf_dir d, const uint8_t *p, size_t n)
 	}
 }
 
-/* Keep TCP bytes in sequence; returns false when nothing new is left to feed. */
-static bool tcp_order(struct eng_snf *s, enum snf_dir d, uint32_t seq, const uint8_t **p, size_t *n)
+/* Hand in-order bytes to the carrier (choosing it on the first ones). */
+static void deliver(struct sink_ctx *c, enum snf_dir d, const uint8_t *p, size_t n)
 {
+	if (c->s->carrier == CAR_NONE) {
+		choose(c, d, p, n);
+	}
+	feed(c, d, p, n);
+}
+
+/* Stop sniffing direction d: a hole that cannot be filled. */
+static void give_up_dir(struct eng *e, struct eng_snf *s, enum snf_dir d)
+{
+	s->gap[d] = true;
+	if (s->rb[d] == 0 || e->rbufs[s->rb[d] - 1].n == 0) {
+		e->snf_gaps++; /* else rb_release counts it */
+	}
+	rb_release(e, s, (int)d);
+}
+
+/* Keep an out-of-order segment until the hole before it is filled. */
+static void hold(struct sink_ctx *c, enum snf_dir d, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct eng *e = c->e;
+	struct eng_snf *s = c->s;
+	if (s->rb[d] == 0) {
+		if (e->rb_n_free == 0) {
+			give_up_dir(e, s, d);
+			return;
+		}
+		s->rb[d] = (uint16_t)e->rb_free[--e->rb_n_free];
+		struct eng_reorder *r = &e->rbufs[s->rb[d] - 1];
+		r->base = s->next_seq[d];
+		r->n = 0;
+	}
+	struct eng_reorder *r = &e->rbufs[s->rb[d] - 1];
+	uint32_t lo = seq - r->base;
+	if (lo > REORDER_BYTES || n > REORDER_BYTES - lo) {
+		give_up_dir(e, s, d);
+		return;
+	}
+	uint32_t hi = lo + (uint32_t)n;
+	memcpy(r->data + lo, p, n);
+	/* Merge [lo, hi) into the sorted ranges. */
+	uint32_t i = 0;
+	while (i < r->n && r->r[i].hi < lo) {
+		i++;
+	}
+	uint32_t j = i;
+	while (j < r->n && r->r[j].lo <= hi) {
+		lo = r->r[j].lo < lo ? r->r[j].lo : lo;
+		hi = r->r[j].hi > hi ? r->r[j].hi : hi;
+		j++;
+	}
+	if (i == j && r->n == REORDER_RANGES) {
+		give_up_dir(e, s, d);
+		return;
+	}
+	memmove(&r->r[i + 1], &r->r[j], (r->n - j) * sizeof(r->r[0]));
+	r->n = r->n - (j - i) + 1;
+	r->r[i].lo = lo;
+	r->r[i].hi = hi;
+}
+
+/* After in-order bytes arrived: deliver what was held and is now in order. */
+static void drain_held(struct sink_ctx *c, enum snf_dir d)
+{
+	struct eng_snf *s = c->s;
+	while (s->rb[d] != 0) {
+		struct eng_reorder *r = &c->e->rbufs[s->rb[d] - 1];
+		uint32_t cur = s->next_seq[d] - r->base;
+		while (r->n > 0 && r->r[0].hi <= cur) {
+			memmove(&r->r[0], &r->r[1], (r->n - 1) * sizeof(r->r[0]));
+			r->n--;
+		}
+		if (r->n == 0) {
+			rb_release(c->e, s, (int)d);
+			return;
+		}
+		if (r->r[0].lo > cur) {
+			return; /* still a hole before the held bytes */
+		}
+		uint32_t hi = r->r[0].hi;
+		s->next_seq[d] += hi - cur;
+		deliver(c, d, r->data + cur, hi - cur);
+	}
+}
+
+/*
+ * Give TCP payload to the carriers in sequence order: retransmitted bytes
+ * are trimmed, bytes after a hole are held (up to 64 KiB) until the hole is
+ * filled; a hole that cannot be filled ends sniffing of that direction
+ * (bytes are still counted).
+ */
+static void tcp_segment(struct sink_ctx *c, enum snf_dir d, uint32_t seq, const uint8_t *p,
+			size_t n)
+{
+	struct eng_snf *s = c->s;
 	if (s->gap[d]) {
-		return false;
+		return;
 	}
 	if (!s->seq_init[d]) {
 		s->seq_init[d] = true;
@@ -556,18 +680,16 @@ static bool tcp_order(struct eng_snf *s, enum snf_dir d, uint32_t seq, const uin
 	}
 	int32_t delta = (int32_t)(seq - s->next_seq[d]);
 	if (delta > 0) {
-		/* A hole: carriers cannot resynchronise, so this direction stops here. */
-		s->gap[d] = true;
-		return false;
+		hold(c, d, seq, p, n);
+		return;
 	}
 	size_t old = (size_t)(-(int64_t)delta);
-	if (old >= *n) {
-		return false; /* a retransmission of bytes already fed */
+	if (old >= n) {
+		return; /* a retransmission of bytes already fed */
 	}
-	*p += old;
-	*n -= old;
-	s->next_seq[d] += (uint32_t)*n;
-	return true;
+	s->next_seq[d] += (uint32_t)(n - old);
+	deliver(c, d, p + old, n - old);
+	drain_held(c, d);
 }
 
 static struct eng_snf *slot_new(struct eng *e, struct flow *f)
@@ -644,16 +766,12 @@ void eng_sniff_packet(struct eng *e, struct flow *f, enum snf_dir d, const struc
 		f->uninspected = 1;
 		return;
 	}
-	const uint8_t *p = frame + pi->payload_off;
-	size_t n = pi->payload_len;
-	if (f->key.proto == 6 && !tcp_order(s, d, pi->tcp_seq, &p, &n)) {
-		return;
-	}
 	struct sink_ctx c = {e, f, s, now_ms};
-	if (s->carrier == CAR_NONE) {
-		choose(&c, d, p, n);
+	if (f->key.proto == 6) {
+		tcp_segment(&c, d, pi->tcp_seq, frame + pi->payload_off, pi->payload_len);
+	} else {
+		deliver(&c, d, frame + pi->payload_off, pi->payload_len);
 	}
-	feed(&c, d, p, n);
 	/*
 	 * Proof handed over and fingerprint complete: the rest of the flow can
 	 * only repeat it (the pair keeps the first proof), so stop parsing and
@@ -702,6 +820,9 @@ int eng_sniff_init(struct eng *e, uint32_t pool)
 	e->snf_pool = calloc(pool, sizeof(*e->snf_pool));
 	e->snf_free = calloc(pool, sizeof(*e->snf_free));
 	e->expect = calloc(ENG_MAX_EXPECT, sizeof(*e->expect));
+	/* Reorder buffers: calloc maps zero pages lazily, only used ones cost memory. */
+	e->rbufs = calloc(CONFIG_SNF_REORDER_BUFS, sizeof(*e->rbufs));
+	e->rb_free = calloc(CONFIG_SNF_REORDER_BUFS, sizeof(*e->rb_free));
 	e->names = nam_create(CONFIG_NAM_MAX_ADDRS);
 	struct pol_params pp = {
 		.cfg = e->cfg,
@@ -713,9 +834,13 @@ int eng_sniff_init(struct eng *e, uint32_t pool)
 		.ctx = e->ctx,
 	};
 	e->pol = e->names ? pol_create(&pp) : NULL;
-	if (!e->snf_pool || !e->snf_free || !e->expect || !e->pol) {
+	if (!e->snf_pool || !e->snf_free || !e->expect || !e->pol || !e->rbufs || !e->rb_free) {
 		return -ENOMEM;
 	}
+	for (uint32_t i = 0; i < CONFIG_SNF_REORDER_BUFS; i++) {
+		e->rb_free[i] = CONFIG_SNF_REORDER_BUFS - i;
+	}
+	e->rb_n_free = CONFIG_SNF_REORDER_BUFS;
 	for (uint32_t i = 0; i < pool; i++) {
 		e->snf_free[i] = pool - i;
 	}
@@ -731,6 +856,8 @@ void eng_sniff_fini(struct eng *e)
 	free(e->snf_pool);
 	free(e->snf_free);
 	free(e->expect);
+	free(e->rbufs);
+	free(e->rb_free);
 }
 
 size_t eng_sniff_slot_size(void)

@@ -368,6 +368,33 @@ def test_unknown_tcp_protocol_carrying_mp4_is_found_by_its_magic():
     assert alerts[-1]["fingerprint"] == hashlib.sha256(data[:65536]).hexdigest(), alerts
 
 
+def test_lost_and_retransmitted_segments_are_reordered():
+    """Segments 4-9 of the upload arrive after segment 14 (a loss and its
+    retransmission): the sniffer holds the later bytes until the hole is
+    filled, so proof and fingerprint are as for an in-order stream."""
+    import hashlib
+    data = open(os.path.join(MEDIA, "h264_faststart.mp4"), "rb").read()
+    pk = tcp_upload(data, 7780, sport=45100)
+    hs, seg = pk[:3], pk[3:]
+    late = seg[4:10]
+    moved = seg[:4] + seg[10:15] + late + seg[15:]
+    moved += [Ether(bytes(p)) for p in seg[11:13]]  # and some duplicates
+    wrpcap(path("reorder.pcap"), stamp(hs + moved, step=0.001))
+    alerts, err = alerts_of("reorder.pcap", {"threshold_mb": 0})
+    assert alerts and alerts[0]["video"] == "mp4", (alerts, err)
+    assert alerts[-1]["fingerprint"] == hashlib.sha256(data[:65536]).hexdigest(), alerts
+    assert "0 unfillable TCP holes" in err, err
+
+
+def test_a_hole_never_filled_stops_sniffing_cleanly():
+    data = open(os.path.join(MEDIA, "h264_faststart.mp4"), "rb").read()
+    pk = tcp_upload(data, 7781, sport=45200, mss=200)
+    del pk[4]  # the second payload segment never arrives (nor its retransmission)
+    wrpcap(path("hole.pcap"), pk)
+    alerts, err = alerts_of("hole.pcap", {"threshold_mb": 0})
+    assert alerts == [] and "1 unfillable TCP holes" in err, (alerts, err)
+
+
 def test_random_bytes_over_tcp_are_not_video():
     import random
     data = random.Random(3).randbytes(300000)
