@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 #include <cjson/cJSON.h>
 
 /*
@@ -617,49 +619,13 @@ static void ob_str(struct obuf *o, const char *s, size_t max)
 	ob_write(o, "\"", 1);
 }
 
-/* An address in text; IPv6 in the RFC 5952 form (lower case, longest zero run as "::"). */
+/* An address in text (fmt_addr: RFC 5952 for IPv6). */
 static void ob_ip(struct obuf *o, uint8_t family, const uint8_t *a)
 {
-	uint16_t w[8];
-	size_t best = SIZE_MAX;
-	size_t bestlen = 1;
-	size_t i = 0;
-	bool first = true;
+	char text[48];
 
-	if (family == 4) {
-		ob_printf(o, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
-	}
-	for (size_t k = 0; k < 8; k++) {
-		w[k] = (uint16_t)((a[2 * k] << 8) | a[2 * k + 1]);
-	}
-	while (i < 8) {
-		size_t j = i;
-
-		while (j < 8 && w[j] == 0) {
-			j++;
-		}
-		if (j - i > bestlen) {
-			best = i;
-			bestlen = j - i;
-		}
-		i = j == i ? i + 1 : j;
-	}
-	i = 0;
-	while (i < 8) {
-		if (i == best) {
-			ob_puts(o, "::");
-			i += bestlen;
-			first = true;
-			continue;
-		}
-		if (!first) {
-			ob_puts(o, ":");
-		}
-		ob_printf(o, "%x", (unsigned)w[i]);
-		first = false;
-		i++;
-	}
+	fmt_addr(family, a, text, sizeof(text));
+	ob_puts(o, text);
 }
 
 /* A prefix as "addr/len", or the bare address when full_bare and it is a host. */
