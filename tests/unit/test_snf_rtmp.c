@@ -17,38 +17,7 @@
 #include <cmocka.h>
 
 #include "snf_rtmp.h"
-
-struct blob {
-	uint8_t *b;
-	size_t n;
-};
-
-static bool load(const char *name, struct blob *p)
-{
-	const char *dir = getenv("LEAKTAP_STREAMS");
-	char path[512];
-	FILE *f;
-	long sz;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "build/streams", name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		return false;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	sz = ftell(f);
-	rewind(f);
-	p->n = (size_t)sz;
-	p->b = malloc(p->n + 1);
-	assert_non_null(p->b);
-	assert_int_equal(fread(p->b, 1, p->n, f), p->n);
-	fclose(f);
-	if (p->n == 0) {
-		free(p->b);
-		return false;
-	}
-	return true;
-}
+#include "test_blob.h"
 
 /* What the sniffer reported. */
 struct rec {
@@ -159,7 +128,7 @@ static void test_real_publish(void **st)
 	size_t used = 0;
 
 	(void)st;
-	if (!load("rtmp_pub_c2s.bin", &p)) {
+	if (!blob_load("rtmp_pub_c2s.bin", &p)) {
 		skip();
 	}
 	assert_int_equal(feed(&p, true, SNF_OUT, 0, 0, &r, &used), SNF_VIDEO);
@@ -186,7 +155,7 @@ static void test_real_play_client(void **st)
 	size_t used = 0;
 
 	(void)st;
-	if (!load("rtmp_play_c2s.bin", &p)) {
+	if (!blob_load("rtmp_play_c2s.bin", &p)) {
 		skip();
 	}
 	assert_int_equal(feed(&p, true, SNF_OUT, 0, 0, &r, &used), SNF_NOT);
@@ -205,7 +174,7 @@ static void test_real_play_served(void **st)
 	size_t used = 0;
 
 	(void)st;
-	if (!load("rtmp_play_s2c.bin", &p)) {
+	if (!blob_load("rtmp_play_s2c.bin", &p)) {
 		skip();
 	}
 	assert_int_equal(feed(&p, false, SNF_OUT, 0, 0, &r, &used), SNF_VIDEO);
@@ -216,7 +185,7 @@ static void test_real_play_served(void **st)
 	same_for_all_cuts(&p, false, SNF_VIDEO, &r);
 	free(p.b);
 	/* A remote client publishing into a LAN server: its onStatus says so. */
-	if (!load("rtmp_pub_s2c.bin", &p)) {
+	if (!blob_load("rtmp_pub_s2c.bin", &p)) {
 		skip();
 	}
 	assert_int_equal(feed(&p, false, SNF_OUT, 0, 0, &r, &used), SNF_NOT);

@@ -17,35 +17,7 @@
 #include <cmocka.h>
 
 #include "snf_rtsp.h"
-
-struct blob {
-	uint8_t *b;
-	size_t n;
-};
-
-static bool load(const char *name, struct blob *p)
-{
-	const char *dir = getenv("LEAKTAP_STREAMS");
-	char path[512];
-	FILE *f;
-	long sz;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "build/streams", name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		return false;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	sz = ftell(f);
-	rewind(f);
-	p->n = (size_t)sz;
-	p->b = malloc(p->n + 1);
-	assert_non_null(p->b);
-	assert_int_equal(fread(p->b, 1, p->n, f), p->n);
-	p->b[p->n] = 0;
-	fclose(f);
-	return true;
-}
+#include "test_blob.h"
 
 struct rec {
 	int nvideo, nname, nexp;
@@ -187,7 +159,7 @@ static void test_real_tcp_record(void **st)
 	size_t used = 0;
 
 	(void)st;
-	if (!load("rtsp_tcp_c2s.bin", &c) || !load("rtsp_tcp_s2c.bin", &s) || c.n == 0) {
+	if (!blob_load("rtsp_tcp_c2s.bin", &c) || !blob_load("rtsp_tcp_s2c.bin", &s) || c.n == 0) {
 		skip();
 	}
 	assert_int_equal(replay(&c, &s, true, (struct how){0, 0}, &r, &used), SNF_VIDEO);
@@ -224,7 +196,7 @@ static void test_real_udp_record(void **st)
 	size_t used = 0;
 
 	(void)st;
-	if (!load("rtsp_udp_c2s.bin", &c) || !load("rtsp_udp_s2c.bin", &s) || c.n == 0) {
+	if (!blob_load("rtsp_udp_c2s.bin", &c) || !blob_load("rtsp_udp_s2c.bin", &s) || c.n == 0) {
 		skip();
 	}
 	assert_int_equal(replay(&c, &s, true, (struct how){0, 0}, &r, &used), SNF_MORE);
@@ -283,7 +255,7 @@ static void test_play_served(void **st)
 	char line[256];
 
 	(void)st;
-	if (!load("rtp_h264.bin", &pk) || pk.n == 0) {
+	if (!blob_load("rtp_h264.bin", &pk) || pk.n == 0) {
 		skip();
 	}
 	q.n = a.n = 0;
