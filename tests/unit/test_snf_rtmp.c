@@ -1,7 +1,7 @@
 /*
  * Unit tests for snf_rtmp: real connections recorded between ffmpeg and
  * nginx-rtmp (tools/gen_stream_vectors.sh; LEAKTAP_STREAMS, default
- * build/streams; skipped when missing) fed whole, split at every offset of
+ * build/streams; a missing vector fails) fed whole, split at every offset of
  * the first 4 KiB and in random pieces, plus hand-made chunk streams for
  * the header forms ffmpeg does not use.
  */
@@ -129,7 +129,7 @@ static void test_real_publish(void **st)
 
 	(void)st;
 	if (!blob_load("rtmp_pub_c2s.bin", &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(feed(&p, true, SNF_OUT, 0, 0, &r, &used), SNF_VIDEO);
 	assert_int_equal(r.nvideo, 1);
@@ -156,7 +156,7 @@ static void test_real_play_client(void **st)
 
 	(void)st;
 	if (!blob_load("rtmp_play_c2s.bin", &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(feed(&p, true, SNF_OUT, 0, 0, &r, &used), SNF_NOT);
 	assert_int_equal(r.nvideo, 0);
@@ -175,7 +175,7 @@ static void test_real_play_served(void **st)
 
 	(void)st;
 	if (!blob_load("rtmp_play_s2c.bin", &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(feed(&p, false, SNF_OUT, 0, 0, &r, &used), SNF_VIDEO);
 	assert_string_equal(r.m.codec, "h264");
@@ -186,7 +186,7 @@ static void test_real_play_served(void **st)
 	free(p.b);
 	/* A remote client publishing into a LAN server: its onStatus says so. */
 	if (!blob_load("rtmp_pub_s2c.bin", &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(feed(&p, false, SNF_OUT, 0, 0, &r, &used), SNF_NOT);
 	free(p.b);

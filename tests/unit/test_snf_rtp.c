@@ -75,7 +75,7 @@ static void real(const char *file, const char *codec, const char *video, uint16_
 	unsigned used = 0, used2 = 0;
 
 	if (!load(file, &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(run(&p, 0xff, "", 0, &m, &used), SNF_VIDEO);
@@ -139,7 +139,7 @@ static void test_real_known_codec(void **st)
 
 	(void)st;
 	if (!load("rtp_h264.bin", &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(run(&p, 96, "H264", 0, &m, &used), SNF_VIDEO);
 	assert_string_equal(m.codec, "h264");
@@ -156,7 +156,7 @@ static void audio(const char *file)
 	unsigned used = 0;
 
 	if (!load(file, &p)) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(run(&p, 0xff, "", 0, &m, &used), SNF_NOT);
 	printf("  %s: not video after %u packets\n", file, used);

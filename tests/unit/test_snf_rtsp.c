@@ -1,7 +1,7 @@
 /*
  * Unit tests for snf_rtsp: real ANNOUNCE/RECORD sessions recorded between
  * two ffmpeg processes (tools/gen_stream_vectors.sh; LEAKTAP_STREAMS,
- * default build/streams; skipped when missing), over TCP (interleaved) and
+ * default build/streams; a missing vector fails), over TCP (interleaved) and
  * UDP, fed in request/response order and cut in many ways; plus hand-made
  * sessions for PLAY served by a LAN camera and the refusals.
  */
@@ -160,7 +160,7 @@ static void test_real_tcp_record(void **st)
 
 	(void)st;
 	if (!blob_load("rtsp_tcp_c2s.bin", &c) || !blob_load("rtsp_tcp_s2c.bin", &s) || c.n == 0) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(replay(&c, &s, true, (struct how){0, 0}, &r, &used), SNF_VIDEO);
 	assert_int_equal(r.nvideo, 1);
@@ -197,7 +197,7 @@ static void test_real_udp_record(void **st)
 
 	(void)st;
 	if (!blob_load("rtsp_udp_c2s.bin", &c) || !blob_load("rtsp_udp_s2c.bin", &s) || c.n == 0) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	assert_int_equal(replay(&c, &s, true, (struct how){0, 0}, &r, &used), SNF_MORE);
 	assert_int_equal(r.nexp, 1);
@@ -256,7 +256,7 @@ static void test_play_served(void **st)
 
 	(void)st;
 	if (!blob_load("rtp_h264.bin", &pk) || pk.n == 0) {
-		skip();
+		fail_msg("%s", "stream vector missing: run tools/gen_stream_vectors.sh");
 	}
 	q.n = a.n = 0;
 	puts_(&q, "OPTIONS rtsp://10.0.0.5/live RTSP/1.0\r\nCSeq: 1\r\n\r\n");
