@@ -1,7 +1,7 @@
 /*
  * Unit tests for snf_rtp: real RTP streams made by ffmpeg
  * (tools/gen_stream_vectors.sh, directory from LEAKTAP_STREAMS, default
- * build/streams; tests skip when a file is missing) and hand-made packets
+ * build/streams; a missing file fails the test) and hand-made packets
  * for the edge cases. Each real stream prints the packets needed to decide.
  */
 #include <errno.h>
