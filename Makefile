@@ -33,7 +33,9 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 DET_SRC := $(if $(filter y,$(CONFIG_NDPI)),firmware/detect/det_ndpi.c,firmware/detect/det_none.c)
 FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
 FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% $(FUZZ_SRCS),$(wildcard firmware/*/*.c)) $(DET_SRC)
-DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c))
+DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c)) \
+	$(if $(filter y,$(CONFIG_STOR_FILE)),$(wildcard drivers/storage/stor_file*.c)) \
+	$(if $(filter y,$(CONFIG_STOR_MEM)),drivers/storage/stor_mem.c)
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
 CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
 MAIN_SRC := board/$(BOARD)/main.c

@@ -6,6 +6,7 @@
 #include "brd.h"
 
 #include "port/port_pcap.h"
+#include "storage/stor_file.h"
 
 static const struct brd_port_desc native_sim_ports[] = {
 	{
@@ -29,4 +30,7 @@ const struct brd_desc brd_this = {
 	.ports = native_sim_ports,
 	.n_ports = sizeof(native_sim_ports) / sizeof(native_sim_ports[0]),
 	.recorder = &port_pcap_dump_ops,
+	/* The state dir is chosen at run time (--state-dir); no default on a host. */
+	.storage = &stor_file_ops,
+	.storage_dev = NULL,
 };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "port.h"
+#include "stor.h"
 
 enum brd_port_role {
 	BRD_PORT_LAN = 0,
@@ -32,6 +33,9 @@ struct brd_desc {
 	const struct brd_port_desc *ports;
 	size_t n_ports;
 	const struct port_ops *recorder; /* capture-file writer for --out, or NULL */
+	/* Persistent storage (config, credentials, alert journal, quarantines), or NULL. */
+	const struct stor_ops *storage;
+	const char *storage_dev; /* its default device (state dir, partition), or NULL */
 };
 
 /* The descriptor of the board this image was built for. */

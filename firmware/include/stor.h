@@ -18,8 +18,11 @@
 #ifndef LEAKTAP_STOR_H
 #define LEAKTAP_STOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "autoconf.h"
 
 #define STOR_NAME_MAX 32
 #define STOR_ERR_MAX  192
@@ -46,16 +49,31 @@ struct stor_ops {
 	int (*remove)(struct stor *s, const char *name);
 	/* Rename from to to atomically, replacing to (log rotation). 0, -ENOENT, -EIO. */
 	int (*rename)(struct stor *s, const char *from, const char *to);
+	/*
+	 * Cut an object to its first len bytes (len <= its size), durably:
+	 * how a reader drops the torn tail a crash left after its last
+	 * complete record. 0, -ENOENT, -EINVAL (len past the end), -EIO.
+	 */
+	int (*truncate)(struct stor *s, const char *name, uint64_t len);
 };
 
 struct stor {
 	const struct stor_ops *ops;
 	const char *dev; /* state directory, flash partition, ... */
 	void *priv;
+	bool is_open; /* set by stor_open, cleared by stor_close (wrappers only) */
 	char err[STOR_ERR_MAX];
 };
 
+/* Bind s to a driver and its device; nothing is opened yet. */
 void stor_init(struct stor *s, const struct stor_ops *ops, const char *dev);
+/*
+ * The wrappers below return -EINVAL for a NULL or unopened s, a NULL
+ * buffer with a non-zero length (stor_append: any empty buffer), or a
+ * name that stor_name_ok() refuses; -ENOSYS for a missing optional op;
+ * and otherwise what the driver returns (see struct stor_ops). On failure
+ * s->err holds one line naming the object and the cause.
+ */
 int stor_open(struct stor *s);
 int stor_read(struct stor *s, const char *name, uint8_t *buf, size_t cap);
 int stor_write(struct stor *s, const char *name, const uint8_t *buf, size_t len);
@@ -63,7 +81,11 @@ int stor_append(struct stor *s, const char *name, const uint8_t *buf, size_t len
 int64_t stor_size(struct stor *s, const char *name);
 int stor_remove(struct stor *s, const char *name);
 int stor_rename(struct stor *s, const char *from, const char *to);
+int stor_truncate(struct stor *s, const char *name, uint64_t len);
 void stor_close(struct stor *s);
+
+/* True when name is a valid object name: [a-z0-9._-]{1,STOR_NAME_MAX-1}, not starting with ".". */
+bool stor_name_ok(const char *name);
 
 #ifdef CONFIG_TEST_FAULTS
 /* Make the nth stor_* call from now fail with -EIO (1 = the next); 0 disables. */
