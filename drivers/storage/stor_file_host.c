@@ -186,8 +186,7 @@ static int open_append(struct stofh *h, const char *name, bool *created)
 	return fd >= 0 ? fd : map_errno(errno);
 }
 
-int stofh_append(struct stofh *h, const char *name, const uint8_t *buf, size_t len,
-		 uint64_t max)
+int stofh_append(struct stofh *h, const char *name, const uint8_t *buf, size_t len, uint64_t max)
 {
 	bool created;
 	int fd = open_append(h, name, &created);
@@ -202,7 +201,8 @@ int stofh_append(struct stofh *h, const char *name, const uint8_t *buf, size_t l
 	if (rc == 0) {
 		rc = write_all(fd, buf, len);
 		if (rc != 0) {
-			/* Disk full mid-write: cut the torn tail so the next append starts clean. */
+			/* Disk full mid-write: cut the torn tail so the next append starts clean.
+			 */
 			(void)ftruncate(fd, st.st_size);
 		}
 	}

@@ -27,8 +27,7 @@ int stofh_replace(struct stofh *h, const char *name, const uint8_t *buf, size_t 
  * One O_APPEND write then fdatasync; a new file also fsyncs the directory.
  * A failed append is cut back to the old length. 0, -ENOSPC, -EFBIG, -EIO.
  */
-int stofh_append(struct stofh *h, const char *name, const uint8_t *buf, size_t len,
-		 uint64_t max);
+int stofh_append(struct stofh *h, const char *name, const uint8_t *buf, size_t len, uint64_t max);
 int64_t stofh_size(struct stofh *h, const char *name);
 int stofh_remove(struct stofh *h, const char *name);
 int stofh_rename(struct stofh *h, const char *from, const char *to);

@@ -28,8 +28,7 @@ static int fault_hit(struct stor *s, const char *what, const char *name)
 	if (fault_countdown == 0 || --fault_countdown != 0) {
 		return 0;
 	}
-	snprintf(s->err, sizeof(s->err), "%s: injected fault in %s", name ? name : "storage",
-		 what);
+	snprintf(s->err, sizeof(s->err), "%s: injected fault in %s", name ? name : "storage", what);
 	return 1;
 }
 #define FAULT(s, what, name, rc)                                                                   \
