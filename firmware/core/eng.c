@@ -62,6 +62,7 @@ struct eng *eng_create(const struct eng_params *p)
 	e->inject_ctx = p->inject_ctx;
 	e->video = !p->no_video;
 	e->ctx = p->ctx;
+	e->first_alert_id = p->first_alert_id;
 	uint32_t max_flows = p->max_flows ? p->max_flows : CONFIG_MAX_FLOWS;
 	e->max_flows = max_flows;
 	struct det_params dp = {
@@ -332,4 +333,24 @@ void eng_get_flow_stats(const struct eng *e, struct flow_stats *st)
 void eng_get_det_stats(const struct eng *e, struct det_stats *st)
 {
 	det_get_stats(e->det, st);
+}
+
+uint32_t eng_next_alert_id(const struct eng *e)
+{
+	return pol_next_alert_id(e->pol);
+}
+
+int eng_quarantines_json(const struct eng *e, uint64_t now_ms, char *buf, size_t size)
+{
+	return pol_quarantines_json(e->pol, now_ms, buf, size);
+}
+
+int eng_quarantines_load(struct eng *e, const char *json, size_t len, uint64_t now_ms)
+{
+	return pol_quarantines_load(e->pol, json, len, now_ms);
+}
+
+uint32_t eng_quarantine_gen(struct eng *e, uint64_t now_ms)
+{
+	return pol_quarantine_gen(e->pol, now_ms);
 }

@@ -41,8 +41,9 @@ struct eng {
 	eng_line_cb alert_line;
 	eng_inject_cb inject;
 	void *inject_ctx;
-	bool video; /* video path on (eng_params.no_video clear) */
-	bool shed;  /* overload: forward without inspection */
+	bool video;              /* video path on (eng_params.no_video clear) */
+	bool shed;               /* overload: forward without inspection */
+	uint32_t first_alert_id; /* eng_params.first_alert_id, for pol_create */
 	/* Video path (eng_sniff.c). */
 	struct nam_cache *names;
 	struct pol *pol;

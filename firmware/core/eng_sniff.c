@@ -832,6 +832,7 @@ int eng_sniff_init(struct eng *e, uint32_t pool)
 		.max_dest = CONFIG_POL_MAX_DEST,
 		.alert_line = e->alert_line,
 		.ctx = e->ctx,
+		.first_alert_id = e->first_alert_id,
 	};
 	e->pol = e->names ? pol_create(&pp) : NULL;
 	if (!e->snf_pool || !e->snf_free || !e->expect || !e->pol || !e->rbufs || !e->rb_free) {

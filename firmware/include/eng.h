@@ -50,6 +50,7 @@ struct eng_params {
 	void *ctx;                 /* passed to both callbacks */
 	eng_inject_cb inject;      /* block mode's resets; NULL = drop only */
 	void *inject_ctx;
+	uint32_t first_alert_id; /* id of the first alert; 0 = 1 (see eng_next_alert_id) */
 };
 
 /* Frame and byte counters since eng_create(). */
@@ -104,5 +105,27 @@ void eng_report_destinations(const struct eng *e, eng_line_cb cb, void *ctx);
  * time the caller measured. Returns the length, or -ENOSPC.
  */
 int eng_format_summary(const struct eng *e, uint64_t elapsed_us, char *buf, size_t size);
+
+/*
+ * Persistence of the policy state across restarts (the caller owns the
+ * storage; the engine only formats and parses):
+ *
+ * eng_next_alert_id: the id the next new alert gets. Keep it (or the
+ * highest alert_id written + 1) and pass it as first_alert_id at the next
+ * start, so alert ids never repeat in a journal spanning restarts.
+ *
+ * eng_quarantines_json / eng_quarantines_load: the active quarantines as
+ * a JSON document with their end time (pol_quarantines_json() has the
+ * shape), and their restore; load returns the number restored, -EBADMSG
+ * or -ENOSPC.
+ *
+ * eng_quarantine_gen: changes when a quarantine starts or ends (as of
+ * now_ms, the engine's clock: capture time, wall-clock ms on live ports);
+ * rewrite the stored document when it does.
+ */
+uint32_t eng_next_alert_id(const struct eng *e);
+int eng_quarantines_json(const struct eng *e, uint64_t now_ms, char *buf, size_t size);
+int eng_quarantines_load(struct eng *e, const char *json, size_t len, uint64_t now_ms);
+uint32_t eng_quarantine_gen(struct eng *e, uint64_t now_ms);
 
 #endif /* LEAKTAP_ENG_H */

@@ -58,6 +58,8 @@ struct pol_params {
 	uint32_t max_dest;       /* learn-mode candidate destinations */
 	pol_line_cb alert_line;  /* alerts; NULL = count only */
 	void *ctx;
+	uint32_t first_alert_id; /* id of the first alert; 0 = 1. Restarts continue the
+				  * numbering kept in storage, so ids never repeat. */
 };
 
 struct pol_stats {
@@ -130,5 +132,37 @@ bool pol_quarantined(struct pol *p, uint8_t family, const uint8_t *lan, const ui
 		     uint64_t now_ms);
 
 void pol_get_stats(const struct pol *p, struct pol_stats *st);
+
+/* The id the next new alert will get (persist it to continue after a restart). */
+uint32_t pol_next_alert_id(const struct pol *p);
+
+/*
+ * Active quarantines (end after now_ms) as one JSON document, for storage:
+ *   {"quarantines":[{"lan_ip":"10.0.0.5","remote_ip":"203.0.113.9",
+ *     "until":"<RFC 3339>","until_ms":N,"remaining_s":N}, ...]}
+ * until_ms is in the engine's clock (capture time: wall-clock ms since the
+ * epoch on a live port). Returns the length written (NUL-terminated), or
+ * -ENOSPC when size is too small.
+ */
+int pol_quarantines_json(const struct pol *p, uint64_t now_ms, char *buf, size_t size);
+
+/*
+ * Restore quarantines from a pol_quarantines_json() document. Entries that
+ * ended by now_ms are skipped. A restored pair is blocked like one blocked
+ * in this run: new flows between its hosts are refused until until_ms and
+ * flows carrying its clear-text upload are cut. Returns the number
+ * restored, -EBADMSG for a document that is not that shape (nothing is
+ * restored then), or -ENOSPC when the pair table filled up (the entries
+ * before stay restored).
+ */
+int pol_quarantines_load(struct pol *p, const char *json, size_t len, uint64_t now_ms);
+
+/*
+ * A counter that changes whenever the set of active quarantines does: one
+ * starts (block alert), one is restored, or one reached its end by now_ms.
+ * A caller that persists quarantines rewrites them when it changes. Cheap
+ * (one comparison) unless a quarantine ended since the last call.
+ */
+uint32_t pol_quarantine_gen(struct pol *p, uint64_t now_ms);
 
 #endif /* LEAKTAP_POL_H */

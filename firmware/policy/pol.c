@@ -16,6 +16,8 @@
 #include "fmt.h"
 #include "nam.h"
 
+#include <cjson/cJSON.h>
+
 #define POL_NIL      UINT32_MAX
 #define POL_MAX_LANS 8
 
@@ -67,6 +69,8 @@ struct pol {
 	uint32_t max_dest, n_dest;
 	uint32_t next_alert_id;
 	uint64_t quarantine_max_ms; /* latest quarantine end of any pair */
+	uint64_t q_next_end;        /* earliest end of an active quarantine; UINT64_MAX: none */
+	uint32_t q_gen;             /* see pol_quarantine_gen */
 	uint32_t gen;               /* configuration generation, from 1 */
 	struct pol_stats st;
 	char line[4096]; /* worst case: every escapable byte of file and sentence escaped */
@@ -103,6 +107,8 @@ struct pol *pol_create(const struct pol_params *pp)
 	p->ev = calloc(p->max_ev, sizeof(*p->ev));
 	p->ev_free = calloc(p->max_ev, sizeof(*p->ev_free));
 	p->gen = 1;
+	p->next_alert_id = pp->first_alert_id ? pp->first_alert_id - 1 : 0;
+	p->q_next_end = UINT64_MAX;
 	p->dests = calloc(p->max_dest, sizeof(*p->dests));
 	if (!p->pairs || !p->slots || !p->ev || !p->ev_free || !p->dests) {
 		pol_destroy(p);
@@ -194,7 +200,8 @@ static uint32_t pair_victim(struct pol *p)
 	for (uint32_t k = 0; k < p->max_pairs; k++) {
 		uint32_t i = p->hand;
 		p->hand = (p->hand + 1) % p->max_pairs;
-		if (p->pairs[i].ev == 0 && p->pairs[i].alert_id == 0) {
+		/* A blocked pair without alert is a restored quarantine: kept too. */
+		if (p->pairs[i].ev == 0 && p->pairs[i].alert_id == 0 && !p->pairs[i].blocked) {
 			return i;
 		}
 	}
@@ -345,6 +352,18 @@ static void format_optional(struct fmt_buf *b, const struct pol_evidence *ev)
 	}
 }
 
+/* Bookkeeping of a quarantine that begins (block alert or restore). */
+static void quarantine_started(struct pol *p, const struct pol_pair *pp)
+{
+	if (pp->quarantine_ms > p->quarantine_max_ms) {
+		p->quarantine_max_ms = pp->quarantine_ms;
+	}
+	if (pp->quarantine_ms < p->q_next_end) {
+		p->q_next_end = pp->quarantine_ms;
+	}
+	p->q_gen++;
+}
+
 static void emit(struct pol *p, struct pol_pair *pp, uint64_t bytes, uint64_t now_ms)
 {
 	const struct pol_evidence *ev = &p->ev[pp->ev - 1];
@@ -391,9 +410,7 @@ static void emit(struct pol *p, struct pol_pair *pp, uint64_t bytes, uint64_t no
 	if (p->cfg->mode == CFG_MODE_BLOCK) {
 		pp->blocked = true;
 		pp->quarantine_ms = now_ms + (uint64_t)p->cfg->quarantine_s * 1000u;
-		if (pp->quarantine_ms > p->quarantine_max_ms) {
-			p->quarantine_max_ms = pp->quarantine_ms;
-		}
+		quarantine_started(p, pp);
 	}
 }
 
@@ -623,4 +640,116 @@ void pol_get_stats(const struct pol *p, struct pol_stats *st)
 	*st = p->st;
 	st->pairs = p->n_pairs;
 	st->dests = p->n_dest;
+}
+
+uint32_t pol_next_alert_id(const struct pol *p)
+{
+	return p->next_alert_id + 1u;
+}
+
+uint32_t pol_quarantine_gen(struct pol *p, uint64_t now_ms)
+{
+	if (now_ms < p->q_next_end) {
+		return p->q_gen;
+	}
+	/* One or more ended: O(pairs), once per quarantine end, never per packet. */
+	p->q_gen++;
+	p->q_next_end = UINT64_MAX;
+	for (uint32_t i = 0; i < p->n_pairs; i++) {
+		uint64_t end = p->pairs[i].quarantine_ms;
+		if (end > now_ms && end < p->q_next_end) {
+			p->q_next_end = end;
+		}
+	}
+	return p->q_gen;
+}
+
+int pol_quarantines_json(const struct pol *p, uint64_t now_ms, char *buf, size_t size)
+{
+	struct fmt_buf b;
+	fmt_init(&b, buf, size);
+	fmt_printf(&b, "{\"quarantines\":[");
+	bool first = true;
+	for (uint32_t i = 0; now_ms < p->quarantine_max_ms && i < p->n_pairs; i++) {
+		const struct pol_pair *pp = &p->pairs[i];
+		if (!pp->used || pp->quarantine_ms <= now_ms) {
+			continue;
+		}
+		char lan[48], rem[48], ts[32];
+		fmt_addr(pp->family, pp->lan, lan, sizeof(lan));
+		fmt_addr(pp->family, pp->remote, rem, sizeof(rem));
+		fmt_time(pp->quarantine_ms, ts, sizeof(ts));
+		fmt_printf(&b,
+			   "%s{\"lan_ip\":\"%s\",\"remote_ip\":\"%s\",\"until\":\"%s\","
+			   "\"until_ms\":%llu,\"remaining_s\":%llu}",
+			   first ? "" : ",", lan, rem, ts, (unsigned long long)pp->quarantine_ms,
+			   (unsigned long long)((pp->quarantine_ms - now_ms + 999u) / 1000u));
+		first = false;
+	}
+	fmt_printf(&b, "]}");
+	return fmt_ok(&b) && b.len < size ? (int)b.len : -ENOSPC;
+}
+
+/* One host address of a quarantine entry; family out. */
+static bool parse_host(const cJSON *item, const char *key, struct cfg_cidr *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
+	if (!cJSON_IsString(v) || cfg_parse_cidr(v->valuestring, true, out) != 0) {
+		return false;
+	}
+	return out->prefix == (out->family == 4 ? 32 : 128);
+}
+
+/* Check every entry before restoring any: a bad document restores nothing. */
+static bool quarantines_valid(const cJSON *list)
+{
+	const cJSON *q;
+	cJSON_ArrayForEach(q, list)
+	{
+		struct cfg_cidr lan, rem;
+		const cJSON *until = cJSON_GetObjectItemCaseSensitive(q, "until_ms");
+		if (!cJSON_IsObject(q) || !parse_host(q, "lan_ip", &lan) ||
+		    !parse_host(q, "remote_ip", &rem) || lan.family != rem.family ||
+		    !cJSON_IsNumber(until) || until->valuedouble < 0 ||
+		    until->valuedouble > 9.0e15) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int pol_quarantines_load(struct pol *p, const char *json, size_t len, uint64_t now_ms)
+{
+	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "quarantines");
+	if (!cJSON_IsArray(list) || !quarantines_valid(list)) {
+		cJSON_Delete(root);
+		return -EBADMSG;
+	}
+	int n = 0;
+	const cJSON *q;
+	cJSON_ArrayForEach(q, list)
+	{
+		struct cfg_cidr lan, rem;
+		parse_host(q, "lan_ip", &lan);
+		parse_host(q, "remote_ip", &rem);
+		uint64_t until =
+			(uint64_t)cJSON_GetObjectItemCaseSensitive(q, "until_ms")->valuedouble;
+		if (until <= now_ms) {
+			continue;
+		}
+		struct pol_pair *pp = pol_pair_get(p, lan.family, lan.addr, rem.addr, now_ms);
+		if (pp == NULL) {
+			cJSON_Delete(root);
+			return -ENOSPC;
+		}
+		pp->blocked = true;
+		if (until > pp->quarantine_ms) {
+			pp->quarantine_ms = until;
+		}
+		quarantine_started(p, pp);
+		n++;
+	}
+	cJSON_Delete(root);
+	return n;
 }
