@@ -25,6 +25,7 @@
 #include "cfg.h"
 #include "eng.h"
 #include "loop.h"
+#include "stor.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -136,11 +137,13 @@ static int load_config(const char *path, struct cfg *c)
 
 /* Where the engine's lines go. */
 struct outputs {
-	FILE *flows;  /* --flows, or NULL */
-	FILE *alerts; /* --alerts, default stdout */
-	FILE *dests;  /* --destinations, or NULL */
-	int journal;  /* --state-dir's alerts.jsonl, or -1 */
+	FILE *flows;         /* --flows, or NULL */
+	FILE *alerts;        /* --alerts, default stdout */
+	FILE *dests;         /* --destinations, or NULL */
+	struct state *state; /* --state-dir, or NULL */
 };
+
+static void state_alert(struct state *st, const char *line, size_t len);
 
 static void write_line(FILE *f, const char *line, size_t len)
 {
@@ -159,18 +162,8 @@ static void write_alert(void *ctx, const char *line, size_t len)
 	write_line(o->alerts, line, len);
 	/* Alerts are the product: each reaches the file as it happens. */
 	fflush(o->alerts);
-	if (o->journal >= 0) {
-		/*
-		 * One write per line in O_APPEND mode, then fdatasync: a crash or
-		 * kill -9 loses at most the alert being written, never earlier ones.
-		 */
-		char buf[4200];
-		size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-		memcpy(buf, line, n);
-		buf[n++] = '\n';
-		if (write(o->journal, buf, n) == (ssize_t)n) {
-			fdatasync(o->journal);
-		}
+	if (o->state != NULL) {
+		state_alert(o->state, line, len);
 	}
 }
 
@@ -207,17 +200,206 @@ static void watchdog_tick(void *ctx)
 	}
 }
 
-/* --state-dir: the config kept there, and the alert journal appended there. */
-static int open_state(const char *dir, struct outputs *o)
+/*
+ * --state-dir: the appliance's persistent state, through the board's
+ * storage driver (brd_this.storage) and the stor_* wrappers:
+ *   config.json      the configuration (when no --config is given)
+ *   alerts.jsonl     the alert journal, one line per alert or update,
+ *                    rotated to alerts.1.jsonl at STATE_JOURNAL_MAX
+ *   state.json       {"next_alert_id":N}, so ids never repeat
+ *   quarantine.json  the active quarantines (eng_quarantines_json)
+ * docs/storage.md has the layout and the crash guarantees. A storage
+ * failure (full disk) is reported once on the console; forwarding goes on.
+ */
+#define STATE_JOURNAL     "alerts.jsonl"
+#define STATE_JOURNAL_OLD "alerts.1.jsonl"
+#define STATE_JOURNAL_MAX (1024u * 1024u)
+#define STATE_IDS         "state.json"
+#define STATE_QUAR        "quarantine.json"
+#define STATE_DOC_MAX     (256u * 1024u)
+
+struct state {
+	struct stor s;
+	struct eng *e;    /* set once the engine exists */
+	uint32_t next_id; /* next alert id, from state.json and the journal */
+	uint32_t q_gen;   /* quarantine generation last written */
+	bool fault;       /* a write failed and the console was told */
+	char doc[STATE_DOC_MAX];
+};
+
+static uint64_t state_now_ms(void)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
-	o->journal = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (o->journal < 0) {
-		fprintf(stderr, "leaktap: %s: %s\n", path, strerror(errno));
-		return -EIO;
+	return brd_wall_us() / 1000u; /* the engine's clock on live ports */
+}
+
+/* A write result: tell the console once when saving stops, and when it works again. */
+static void state_result(struct state *st, int rc)
+{
+	if (rc != 0 && !st->fault) {
+		fprintf(stderr, "leaktap: FAULT: state dir %s: %s%s; forwarding continues\n",
+			st->s.dev, rc == -ENOSPC ? "storage full: " : "", st->s.err);
+		st->fault = true;
+	} else if (rc == 0 && st->fault) {
+		fprintf(stderr, "leaktap: state dir %s: writes work again\n", st->s.dev);
+		st->fault = false;
+	}
+}
+
+/* Whole object into st->doc, NUL-terminated: its length, -ENOENT, or another error. */
+static int state_read(struct state *st, const char *name)
+{
+	int n = stor_read(&st->s, name, (uint8_t *)st->doc, sizeof(st->doc) - 1);
+	st->doc[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Highest "alert_id" in journal lines; a torn last line is cut off the journal. */
+static uint32_t state_scan_journal(struct state *st, const char *name, bool repair)
+{
+	uint64_t size = (uint64_t)stor_size(&st->s, name);
+	if ((int64_t)size <= 0) {
+		return 0;
+	}
+	char *buf = malloc(size + 1);
+	int n = buf ? stor_read(&st->s, name, (uint8_t *)buf, size + 1) : -ENOMEM;
+	uint32_t max = 0;
+	size_t end = 0; /* just past the last newline */
+	for (size_t i = 0; n > 0 && i < (size_t)n; i++) {
+		if (buf[i] != '\n') {
+			continue;
+		}
+		buf[i] = '\0';
+		const char *f = strstr(buf + end, "\"alert_id\":");
+		unsigned long id = f ? strtoul(f + 11, NULL, 10) : 0;
+		max = id > max && id < UINT32_MAX ? (uint32_t)id : max;
+		end = i + 1;
+	}
+	if (repair && n > 0 && end < (size_t)n) {
+		/* kill -9 mid-line: drop the fragment so the next line starts clean. */
+		fprintf(stderr, "leaktap: state dir: %s: dropped a torn last line (%zu bytes)\n",
+			name, (size_t)n - end);
+		state_result(st, stor_truncate(&st->s, name, end));
+	}
+	free(buf);
+	return max;
+}
+
+/* Open the state dir and recover what it holds. Prints one line on failure. */
+static int state_open(struct state *st, const char *dir)
+{
+	if (brd_this.storage == NULL) {
+		fprintf(stderr, "leaktap: board %s has no storage for --state-dir\n",
+			brd_this.name);
+		return -ENOSYS;
+	}
+	stor_init(&st->s, brd_this.storage, dir);
+	int rc = stor_open(&st->s);
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: %s\n", st->s.err);
+		return rc;
+	}
+	uint32_t max = state_scan_journal(st, STATE_JOURNAL, true);
+	uint32_t old = state_scan_journal(st, STATE_JOURNAL_OLD, false);
+	st->next_id = (max > old ? max : old) + 1u;
+	const char *f =
+		state_read(st, STATE_IDS) > 0 ? strstr(st->doc, "\"next_alert_id\":") : NULL;
+	unsigned long kept = f ? strtoul(f + 16, NULL, 10) : 0;
+	if (kept > st->next_id && kept < UINT32_MAX) {
+		st->next_id = (uint32_t)kept;
 	}
 	return 0;
+}
+
+/* The configuration kept in the state dir, if any. 0, or non-zero after one line. */
+static int state_config(struct state *st, struct cfg *c)
+{
+	int n = state_read(st, "config.json");
+	if (n == -ENOENT) {
+		return 0; /* a fresh appliance: the defaults */
+	}
+	if (n < 0) {
+		fprintf(stderr, "leaktap: config: %s\n", st->s.err);
+		return n;
+	}
+	char err[CFG_ERR_MAX];
+	int rc = cfg_parse(st->doc, (size_t)n, c, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: config %s/config.json: %s\n", st->s.dev, err);
+	}
+	return rc;
+}
+
+/* Rewrite quarantine.json when the set of active quarantines changed. */
+static void state_quarantines(struct state *st)
+{
+	uint64_t now = state_now_ms();
+	uint32_t g = eng_quarantine_gen(st->e, now);
+	if (g == st->q_gen) {
+		return;
+	}
+	int n = eng_quarantines_json(st->e, now, st->doc, sizeof(st->doc));
+	int rc = n < 0 ? n : stor_write(&st->s, STATE_QUAR, (const uint8_t *)st->doc, (size_t)n);
+	state_result(st, rc);
+	if (rc == 0) {
+		st->q_gen = g;
+	}
+}
+
+/* Restore quarantines kept by an earlier run (after eng_create). */
+static void state_restore(struct state *st, struct eng *e)
+{
+	st->e = e;
+	int n = state_read(st, STATE_QUAR);
+	int rc = n > 0 ? eng_quarantines_load(e, st->doc, (size_t)n, state_now_ms()) : n;
+	if (rc >= 0) {
+		fprintf(stderr,
+			"leaktap: state dir %s: next alert id %u, %d quarantines restored\n",
+			st->s.dev, st->next_id, rc);
+	} else if (rc != -ENOENT) {
+		fprintf(stderr, "leaktap: state dir %s: %s: %s, ignored\n", st->s.dev, STATE_QUAR,
+			rc == -EBADMSG ? "not a quarantine document" : st->s.err);
+	}
+}
+
+/*
+ * The alert journal: one durable append per alert line, rotation at
+ * STATE_JOURNAL_MAX, then the next id and the quarantines this alert may
+ * have started. (The alog module takes this over: this function is the seam.)
+ */
+static void state_alert(struct state *st, const char *line, size_t len)
+{
+	char buf[4200];
+	size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	int64_t size = stor_size(&st->s, STATE_JOURNAL);
+	if (size > 0 && (uint64_t)size + n > STATE_JOURNAL_MAX) {
+		(void)stor_rename(&st->s, STATE_JOURNAL, STATE_JOURNAL_OLD);
+	}
+	int rc = stor_append(&st->s, STATE_JOURNAL, (const uint8_t *)buf, n);
+	uint32_t next = eng_next_alert_id(st->e);
+	if (rc == 0 && next > st->next_id) {
+		st->next_id = next;
+		int k = snprintf(buf, sizeof(buf), "{\"next_alert_id\":%u}\n", next);
+		rc = stor_write(&st->s, STATE_IDS, (const uint8_t *)buf, (size_t)k);
+	}
+	state_result(st, rc);
+	state_quarantines(st);
+}
+
+/* What the live loop's tick serves: systemd's watchdog, expiring quarantines. */
+struct live_tick {
+	uint64_t wd_us;      /* WATCHDOG_USEC, 0 = none */
+	struct state *state; /* --state-dir, or NULL */
+};
+
+static void live_tick(void *ctx)
+{
+	struct live_tick *t = ctx;
+	watchdog_tick(&t->wd_us);
+	if (t->state != NULL && t->state->e != NULL) {
+		state_quarantines(t->state);
+	}
 }
 
 static void write_dest(void *ctx, const char *line, size_t len)
@@ -296,7 +478,6 @@ static int open_out(struct port *out, const char *path, enum pkt_link link)
 static int open_outputs(const struct args *a, struct outputs *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->journal = -1;
 	if (open_output(a->flows, &o->flows) != 0 ||
 	    open_output(a->alerts ? a->alerts : "-", &o->alerts) != 0 ||
 	    open_output(a->dests, &o->dests) != 0) {
@@ -378,7 +559,7 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	return rc == 0 ? 0 : 1;
 }
 
-static int run_live(const struct args *a, const struct cfg *c)
+static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 {
 	struct port lan, wan;
 	const char *ldev = a->tap ? a->tap : a->lan;
@@ -389,34 +570,34 @@ static int run_live(const struct args *a, const struct cfg *c)
 		port_close(&lan);
 		return 1;
 	}
-	struct outputs o = {.alerts = stdout, .journal = -1};
+	struct outputs o = {.alerts = stdout, .state = st};
 	const char *wd = getenv("WATCHDOG_USEC");
 	uint64_t wd_us = wd != NULL ? strtoull(wd, NULL, 10) : 0;
+	struct live_tick tk = {.wd_us = wd_us, .state = st};
 	struct loop l = {.lan = &lan,
 			 .wan = a->wan ? &wan : NULL,
 			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
 			 .stop = &stop_flag,
-			 .tick = watchdog_tick,
-			 .tick_ctx = &wd_us,
+			 .tick = live_tick,
+			 .tick_ctx = &tk,
 			 /* Wake at least twice per watchdog period, even when idle. */
 			 .max_wait_ms =
 				 wd_us != 0 && wd_us < 2000000u ? (int)(wd_us / 2000u) : 1000};
-	if (a->state != NULL && open_state(a->state, &o) != 0) {
-		port_close(&lan);
-		port_close(&wan);
-		return 1;
-	}
 	struct eng_params ep = {.cfg = c,
 				.alert_line = write_alert,
 				.ctx = &o,
 				.inject = loop_inject,
-				.inject_ctx = &l};
+				.inject_ctx = &l,
+				.first_alert_id = st ? st->next_id : 0};
 	struct eng *e = eng_create(&ep);
 	if (e == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
 		port_close(&lan);
 		port_close(&wan);
 		return 1;
+	}
+	if (st != NULL) {
+		state_restore(st, e);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -441,9 +622,6 @@ static int run_live(const struct args *a, const struct cfg *c)
 	eng_destroy(e);
 	port_close(&lan);
 	port_close(&wan);
-	if (o.journal >= 0) {
-		close(o.journal);
-	}
 	return rc == 0 ? 0 : 1;
 }
 
@@ -465,13 +643,15 @@ int main(int argc, char **argv)
 	}
 	cfg_default(&cfg);
 	const char *cpath = a.check ? a.check : a.config;
-	char kept[4096];
-	if (cpath == NULL && a.state != NULL) {
-		/* The configuration the appliance keeps in its state dir, when there is one. */
-		snprintf(kept, sizeof(kept), "%s/config.json", a.state);
-		if (access(kept, F_OK) == 0) {
-			cpath = kept;
-		}
+	/* The state dir (live modes): its config.json unless --config is given. */
+	static struct state state;
+	struct state *st = a.state != NULL && !a.check ? &state : NULL;
+	if (st != NULL && state_open(st, a.state) != 0) {
+		return 1;
+	}
+	if (st != NULL && cpath == NULL && state_config(st, &cfg) != 0) {
+		stor_close(&st->s);
+		return 2;
 	}
 	if (cpath != NULL && load_config(cpath, &cfg) != 0) {
 		return 2;
@@ -480,5 +660,9 @@ int main(int argc, char **argv)
 		printf("%s: configuration OK\n", a.check);
 		return 0;
 	}
-	return a.replay ? run_replay(&a, &cfg) : run_live(&a, &cfg);
+	int rc = a.replay ? run_replay(&a, &cfg) : run_live(&a, &cfg, st);
+	if (st != NULL) {
+		stor_close(&st->s);
+	}
+	return rc;
 }

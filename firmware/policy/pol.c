@@ -402,15 +402,16 @@ static void emit(struct pol *p, struct pol_pair *pp, uint64_t bytes, uint64_t no
 		   p->cfg->mode == CFG_MODE_BLOCK ? "block" : "alert");
 	format_optional(&b, ev);
 	fmt_printf(&b, "}");
-	if (p->alert_line != NULL && fmt_ok(&b)) {
-		p->alert_line(p->ctx, p->line, b.len);
-	}
 	pp->reported_ms = now_ms;
 	pp->reported_bytes = pp->total;
 	if (p->cfg->mode == CFG_MODE_BLOCK) {
 		pp->blocked = true;
 		pp->quarantine_ms = now_ms + (uint64_t)p->cfg->quarantine_s * 1000u;
 		quarantine_started(p, pp);
+	}
+	/* Last: a callback that persists the quarantines already sees this one. */
+	if (p->alert_line != NULL && fmt_ok(&b)) {
+		p->alert_line(p->ctx, p->line, b.len);
 	}
 }
 
