@@ -119,7 +119,11 @@ $(B)/leaktap: $(B)/rel/leaktap
 	cp $< $@
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
-asan: $(B)/asan/leaktap $(UNIT_BINS)
+# Crash-safety torture of the storage driver (tests/crash/crash_safety.sh).
+$(B)/asan/crash/stor_torture: $(B)/asan/obj/tests/crash/stor_torture.o $(B)/asan/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/crash/stor_torture
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
