@@ -377,11 +377,13 @@ static void state_alert(struct state *st, const char *line, size_t len)
 		(void)stor_rename(&st->s, STATE_JOURNAL, STATE_JOURNAL_OLD);
 	}
 	int rc = stor_append(&st->s, STATE_JOURNAL, (const uint8_t *)buf, n);
+	/* Kept even when the line was not: the id went out on the console. */
 	uint32_t next = eng_next_alert_id(st->e);
-	if (rc == 0 && next > st->next_id) {
-		st->next_id = next;
+	if (next > st->next_id) {
 		int k = snprintf(buf, sizeof(buf), "{\"next_alert_id\":%u}\n", next);
-		rc = stor_write(&st->s, STATE_IDS, (const uint8_t *)buf, (size_t)k);
+		int wrc = stor_write(&st->s, STATE_IDS, (const uint8_t *)buf, (size_t)k);
+		st->next_id = wrc == 0 ? next : st->next_id;
+		rc = rc != 0 ? rc : wrc;
 	}
 	state_result(st, rc);
 	state_quarantines(st);
