@@ -209,7 +209,7 @@ field() { # JSON line, key
 }
 
 lab_up "$NAME" --appliance || abort "tools/lab up failed"
-host internet 200 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" \
+ip netns exec "$NAME-internet" timeout -k 2 200 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" \
 	-g 'daemon off;' >"$W/log/nginx.log" 2>&1 &
 PIDS+=($!)
 wait_port internet 10.77.0.100:80 || abort "nginx did not start"
