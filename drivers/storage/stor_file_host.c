@@ -113,10 +113,12 @@ int stofh_read(struct stofh *h, const char *name, uint8_t *buf, size_t cap)
 	}
 	struct stat st;
 	int rc = 0;
+	/* The length is returned as an int: no object is read past 2 GiB. */
+	cap = cap > INT32_MAX ? INT32_MAX : cap;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		rc = -EIO;
-	} else if ((uint64_t)st.st_size > cap || cap > INT32_MAX) {
-		rc = (uint64_t)st.st_size > cap ? -EFBIG : -EINVAL;
+	} else if ((uint64_t)st.st_size > cap) {
+		rc = -EFBIG;
 	}
 	size_t got = 0;
 	while (rc == 0) {
