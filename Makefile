@@ -35,7 +35,10 @@ FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
 FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% $(FUZZ_SRCS),$(wildcard firmware/*/*.c)) $(DET_SRC)
 DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c))
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
-CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
+# The web page (firmware/web/) is embedded gzipped as a generated C file.
+WEB_FILES := $(wildcard firmware/web/*)
+WEB_GEN := $(B)/gen/web_assets.c
+CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS) $(WEB_GEN)
 MAIN_SRC := board/$(BOARD)/main.c
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
@@ -74,6 +77,13 @@ $(B)/autoconf.h: $(CONFIG) $(KCONFIG_FILES)
 
 $(LWIPDIR)/Filelists.mk:
 	tools/bootstrap --deps-only
+
+# Depends on the directory too, so adding or removing a file regenerates it.
+$(WEB_GEN): tools/embed $(WEB_FILES) firmware/web
+	$(PY) tools/embed firmware/web $@
+
+# test_web inflates the assets with zlib to check them.
+%/tests/test_web: LIBS += -lz
 
 # --- one build variant: $(1) dir, $(2) compiler, $(3) cflags ---------------
 define VARIANT
