@@ -327,7 +327,7 @@ function svg(tag, attrs, text) {
  */
 function drawGraph(t) {
 	const g = $('#graph');
-	const W = 600, H = 160, SLOTS = 60, TOP = 14;
+	const W = 600, H = 160, SLOTS = 60, TOP = 4;
 	const tin = (t && t.in) || [], tout = (t && t.out) || [];
 	const max = Math.max(1, ...tin, ...tout);
 	const line = (arr, cls) => {
@@ -341,7 +341,6 @@ function drawGraph(t) {
 		const y = TOP + i * (H - TOP) / 2;
 		kids.push(svg('line', {class: 'g-grid', x1: 0, x2: W, y1: y, y2: y}));
 	}
-	kids.push(svg('text', {x: 4, y: 11}, 'peak ' + fmtRate(max, t && t.interval_s)));
 	if (tin.length > 1) {
 		kids.push(line(tin, 'g-in'));
 	}
@@ -350,6 +349,8 @@ function drawGraph(t) {
 	}
 	g.replaceChildren(...kids);
 	const last = (a) => a.length ? fmtRate(a[a.length - 1], t.interval_s) : '—';
+	/* Text lives outside the SVG: the box is stretched to the card's width, text would be too. */
+	setText('graph-peak', 'top line = ' + fmtRate(max, t && t.interval_s));
 	setText('graph-note', tin.length < 2 ? 'Collecting samples (one a minute)…' :
 		`last minute: in ${last(tin)}, out ${last(tout)}; ${tin.length} min shown`);
 }
