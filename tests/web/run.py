@@ -56,7 +56,12 @@ class T:
                   "--no-first-run", "--disable-extensions", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-default-apps"):
             o.add_argument(f)
+        o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.d = webdriver.Chrome(service=Service(args.chromedriver), options=o)
+        # Record CSP violations from the first byte of every page (injected scripts are exempt).
+        self.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+            "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")})
         self.d.set_page_load_timeout(30)
 
     # -- helpers --
@@ -126,10 +131,20 @@ class T:
         self.fill("#login-pw", pw)
         self.click("#f-login button[type=submit]")
 
+    def page_problems(self):
+        """CSP violations and script errors of the page so far; HTTP error answers are expected."""
+        out = [f"CSP violation: {v}" for v in (self.js("return window.__csp || []") or [])]
+        for e in self.d.get_log("browser"):
+            if e["level"] == "SEVERE" and "Failed to load resource" not in e["message"]:
+                out.append(f"console: {e['message'][:200]}")
+        return out
+
     def run(self, name, fn):
         t0 = time.time()
         try:
             fn(self)
+            bad = self.page_problems()
+            assert not bad, "; ".join(bad)
             self.passed += 1
             print(f"PASS {name} ({time.time() - t0:.1f} s)", flush=True)
         except Skip as e:
