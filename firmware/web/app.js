@@ -777,10 +777,13 @@ function wire() {
 		try {
 			const r = await api('POST', '/api/login', {password: f.elements.password.value});
 			S.csrf = r.csrf;
-			f.reset();
 			if (r.must_change) {
+				/* Spare retyping the 16 random characters just typed. */
+				$('#f-pwchange').elements.old.value = f.elements.password.value;
+				f.reset();
 				show('pwchange');
 			} else {
+				f.reset();
 				route();
 			}
 		} catch (e) {
