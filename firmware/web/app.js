@@ -401,11 +401,12 @@ function alertRow(a) {
 		el('td', {}, fmtTime(a.ts)),
 		el('td', {}, a.lan_ip),
 		el('td', {}, a.remote_name ? `${a.remote_name} (${a.remote_ip})` : a.remote_ip),
-		el('td', {}, a.app),
+		el('td', {class: 'hide-sm'}, a.app),
 		el('td', {}, a.kind === 'bulk' ? 'bulk' : (a.video || a.kind)),
 		el('td', {class: 'num'}, fmtMB(a.bytes_out)),
 		el('td', {}, a.action),
-		el('td', {}, el('button', {type: 'button', class: 'link'}, 'details')));
+		/* On a phone the row itself is the way to the details: the column goes. */
+		el('td', {class: 'hide-sm'}, el('button', {type: 'button', class: 'link'}, 'details')));
 }
 
 const DETAIL = [['first_ts', 'First seen', fmtTime], ['ts', 'Last update', fmtTime],
