@@ -177,7 +177,7 @@ format-check:
 	clang-format --dry-run -Werror $(FMT_FILES)
 
 clean:
-	rm -rf $(B)/rel $(B)/asan $(B)/fuzz $(B)/leaktap $(B)/autoconf.h
+	rm -rf $(B)/rel $(B)/asan $(B)/fuzz $(B)/leaktap $(B)/autoconf.h $(B)/gen
 
 distclean:
 	rm -rf $(B) $(CONFIG) $(CONFIG).old

@@ -360,7 +360,7 @@ function drawGraph(t) {
 function alertQuery() {
 	const f = $('#f-afilter');
 	const q = new URLSearchParams();
-	for (const n of ['lan', 'remote', 'kind', 'action', 'acked']) {
+	for (const n of ['lan', 'remote', 'kind', 'video', 'action', 'acked']) {
 		const v = f.elements[n].value.trim();
 		if (v) {
 			q.set(n, v);

@@ -447,6 +447,17 @@ def t_system_backup_restore(t):
     t.shot("13-system")
 
 
+def t_session_expiry(t):
+    """A session that ends under the page (expiry, reboot): the next poll leads to the login."""
+    t.go("policy")
+    t.d.delete_all_cookies()
+    t.wait_view("login", 10)
+    msg = t.err("#f-login", "password")
+    assert "session" in msg.lower(), f"no session-ended message: {msg!r}"
+    t.login(t.password)
+    t.wait_view("policy", 15)  # back where the user was
+
+
 def t_logout(t):
     t.click("#logout")
     t.wait_view("login")
@@ -490,7 +501,7 @@ def main():
                          ("alert-filters", t_alert_filters), ("destinations", t_destinations),
                          ("network-validation", t_network_validation),
                          ("system-backup-restore", t_system_backup_restore),
-                         ("logout", t_logout)):
+                         ("session-expiry", t_session_expiry), ("logout", t_logout)):
             t.run(name, fn)
     finally:
         t.d.quit()
