@@ -37,7 +37,10 @@ DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pc
 	$(if $(filter y,$(CONFIG_STOR_FILE)),$(wildcard drivers/storage/stor_file*.c)) \
 	$(if $(filter y,$(CONFIG_STOR_MEM)),drivers/storage/stor_mem.c)
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
-CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
+# The web page (firmware/web/) is embedded gzipped as a generated C file.
+WEB_FILES := $(wildcard firmware/web/*)
+WEB_GEN := $(B)/gen/web_assets.c
+CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS) $(WEB_GEN)
 MAIN_SRC := board/$(BOARD)/main.c
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
@@ -76,6 +79,13 @@ $(B)/autoconf.h: $(CONFIG) $(KCONFIG_FILES)
 
 $(LWIPDIR)/Filelists.mk:
 	tools/bootstrap --deps-only
+
+# Depends on the directory too, so adding or removing a file regenerates it.
+$(WEB_GEN): tools/embed $(WEB_FILES) firmware/web
+	$(PY) tools/embed firmware/web $@
+
+# test_web inflates the assets with zlib to check them.
+%/tests/test_web: LIBS += -lz
 
 # --- one build variant: $(1) dir, $(2) compiler, $(3) cflags ---------------
 define VARIANT
@@ -173,7 +183,7 @@ format-check:
 	clang-format --dry-run -Werror $(FMT_FILES)
 
 clean:
-	rm -rf $(B)/rel $(B)/asan $(B)/fuzz $(B)/leaktap $(B)/autoconf.h
+	rm -rf $(B)/rel $(B)/asan $(B)/fuzz $(B)/leaktap $(B)/autoconf.h $(B)/gen
 
 distclean:
 	rm -rf $(B) $(CONFIG) $(CONFIG).old
