@@ -51,6 +51,7 @@ MGMT_SRCS := $(filter-out $(FUZZ_SRCS),$(wildcard firmware/mgmt/*.c))
 ifneq ($(wildcard $(LWIPDIR)/Filelists.mk),)
 include $(LWIPDIR)/Filelists.mk
 LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
+LWIP_SRCS += $(MQTTFILES)
 endif
 LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
 # lwIP is foreign code: its own flags, our warnings do not apply to it.

@@ -51,6 +51,10 @@
 #define LWIP_RAND() mgmt_rand()
 unsigned int mgmt_rand(void);
 
+/* MQTT client of the export: a message must fit its output ring whole. */
+#define MQTT_OUTPUT_RINGBUF_SIZE 4608
+#define MQTT_REQ_MAX_IN_FLIGHT   4
+
 /* No statistics or debug output in the image; the appliance reports its own. */
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
