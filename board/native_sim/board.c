@@ -29,4 +29,6 @@ const struct brd_desc brd_this = {
 	.ports = native_sim_ports,
 	.n_ports = sizeof(native_sim_ports) / sizeof(native_sim_ports[0]),
 	.recorder = &port_pcap_dump_ops,
+	/* Locally administered (02:...), so it cannot clash with a vendor's range. */
+	.mgmt_mac = {0x02, 0x1e, 0xa7, 0x00, 0x00, 0x01},
 };

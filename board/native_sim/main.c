@@ -25,6 +25,7 @@
 #include "cfg.h"
 #include "eng.h"
 #include "loop.h"
+#include "mgmt.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -378,6 +379,24 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	return rc == 0 ? 0 : 1;
 }
 
+static void mgmt_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "leaktap: %s\n", line);
+}
+
+/* The appliance's own address on the bridge (inline mode only; a tap stays silent). */
+static struct mgmt *start_mgmt(const struct cfg *c, struct loop *l)
+{
+	struct mgmt_params mp = {.cfg = c, .tx = loop_mgmt_tx, .tx_ctx = l, .log = mgmt_line};
+	memcpy(mp.mac, brd_this.mgmt_mac, sizeof(mp.mac));
+	struct mgmt *m = mgmt_create(&mp);
+	if (m == NULL) {
+		fprintf(stderr, "leaktap: management stack did not start; forwarding only\n");
+	}
+	return m;
+}
+
 static int run_live(const struct args *a, const struct cfg *c)
 {
 	struct port lan, wan;
@@ -427,6 +446,7 @@ static int run_live(const struct args *a, const struct cfg *c)
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
 	l.eng = e;
+	l.mgmt = a->wan ? start_mgmt(c, &l) : NULL;
 	sd_notify_msg("READY=1");
 	uint64_t t0 = brd_now_us();
 	int rc = loop_run(&l);
@@ -438,6 +458,7 @@ static int run_live(const struct args *a, const struct cfg *c)
 	if (rc != 0) {
 		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
 	}
+	mgmt_destroy(l.mgmt);
 	eng_destroy(e);
 	port_close(&lan);
 	port_close(&wan);

@@ -32,6 +32,11 @@ struct brd_desc {
 	const struct brd_port_desc *ports;
 	size_t n_ports;
 	const struct port_ops *recorder; /* capture-file writer for --out, or NULL */
+	/*
+	 * The management stack's own MAC when the config sets none: stable for
+	 * the board (a real board reads it from its OTP/EEPROM into this table).
+	 */
+	uint8_t mgmt_mac[6];
 };
 
 /* The descriptor of the board this image was built for. */
