@@ -15,6 +15,7 @@
 #include "mgmt_int.h"
 
 #include "lwip/init.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #if LWIP_MDNS_RESPONDER
@@ -54,6 +55,53 @@ static void lwip_once(void)
 #endif
 	lwip_ready = true;
 }
+
+#ifdef CONFIG_TEST_FAULTS
+/*
+ * Test builds listen on TCP port 9 (discard, RFC 863): lab tests need a
+ * listener to tell a connection refused at the wan port from one that
+ * reached the stack, and must not depend on the web server being built.
+ */
+static err_t discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	(void)err;
+	if (p == NULL) {
+		tcp_close(pcb);
+		return ERR_OK;
+	}
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	return ERR_OK;
+}
+
+static err_t discard_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)arg;
+	if (err != ERR_OK || pcb == NULL) {
+		return ERR_VAL;
+	}
+	tcp_recv(pcb, discard_recv);
+	return ERR_OK;
+}
+
+static void discard_start(struct mgmt *m)
+{
+	struct tcp_pcb *p = tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (p == NULL || tcp_bind(p, IP_ANY_TYPE, 9) != ERR_OK) {
+		if (p != NULL) {
+			tcp_close(p);
+		}
+		return;
+	}
+	m->test_listener = tcp_listen(p);
+	if (m->test_listener == NULL) {
+		tcp_close(p);
+		return;
+	}
+	tcp_accept(m->test_listener, discard_accept);
+}
+#endif
 
 static int httpd_start(struct mgmt *m)
 {
@@ -100,6 +148,9 @@ struct mgmt *mgmt_create(const struct mgmt_params *p)
 	netif_create_ip6_linklocal_address(&m->nif, 1);
 	netif_set_ip6_autoconfig_enabled(&m->nif, 1);
 #endif
+#ifdef CONFIG_TEST_FAULTS
+	discard_start(m);
+#endif
 	if (mgmt_addr_start(m) != 0 || httpd_start(m) != 0) {
 		mgmt_destroy(m);
 		return NULL;
@@ -115,6 +166,11 @@ void mgmt_destroy(struct mgmt *m)
 	if (m->httpd != NULL && mgmt_httpd_stop != NULL) {
 		mgmt_httpd_stop(m->httpd);
 	}
+#ifdef CONFIG_TEST_FAULTS
+	if (m->test_listener != NULL) {
+		tcp_close(m->test_listener);
+	}
+#endif
 	mgmt_addr_stop(m);
 	netif_remove(&m->nif);
 	if (current == m) {

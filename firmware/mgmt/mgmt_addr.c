@@ -111,22 +111,35 @@ static void apply_dns(struct mgmt *m)
 	}
 }
 
-static void sntp_start(struct mgmt *m)
+/*
+ * Before DHCP starts: the servers option 42 announces are taken only when
+ * the mode says so at the moment the ACK arrives.
+ */
+static void sntp_configure(struct mgmt *m)
 {
 #ifdef CONFIG_MGMT_SNTP
-	if (m->sntp_on) {
-		return;
-	}
 	sntp_setoperatingmode(SNTP_OPMODE_POLL);
 	if (m->ac.ntp[0] != '\0') {
 		sntp_servermode_dhcp(0);
 		sntp_setservername(0, m->ac.ntp);
 	} else {
-		/* No server configured: use the one DHCP announces (option 42), if any. */
+		/* No server configured: use the one DHCP announces, if any. */
+		sntp_setservername(0, NULL);
 		sntp_servermode_dhcp(1);
 	}
-	sntp_init();
-	m->sntp_on = true;
+#else
+	(void)m;
+#endif
+}
+
+/* Once there is an address: the first request goes out within SNTP_STARTUP_DELAY. */
+static void sntp_start(struct mgmt *m)
+{
+#ifdef CONFIG_MGMT_SNTP
+	if (!m->sntp_on) {
+		sntp_init();
+		m->sntp_on = true;
+	}
 #else
 	(void)m;
 #endif
@@ -190,6 +203,7 @@ int mgmt_addr_start(struct mgmt *m)
 	if (rc != 0) {
 		return rc;
 	}
+	sntp_configure(m);
 	if (!m->ac.dhcp) {
 		if (m->ac.has_address) {
 			apply_static(m);

@@ -22,6 +22,8 @@
 #include "lwip/dhcp.h"
 #include "lwip/netif.h"
 
+struct tcp_pcb;
+
 /* Largest frame the stack sends: Ethernet header + MTU (no VLAN tag, no FCS). */
 #define MGMT_FRAME_MAX 1514u
 
@@ -62,6 +64,7 @@ struct mgmt {
 	struct mgmt_addr_cfg ac;
 	struct netif nif;
 	struct mgmt_httpd *httpd;
+	struct tcp_pcb *test_listener; /* test builds: TCP discard on port 9 */
 
 	/* Addressing state. */
 	bool dhcp_running;
