@@ -389,7 +389,7 @@ static void mgmt_line(void *ctx, const char *line)
 static struct mgmt *start_mgmt(const struct cfg *c, struct loop *l)
 {
 	struct mgmt_params mp = {.cfg = c, .tx = loop_mgmt_tx, .tx_ctx = l, .log = mgmt_line};
-	memcpy(mp.mac, brd_this.mgmt_mac, sizeof(mp.mac));
+	memcpy(mp.mac, c->mgmt.has_mac ? c->mgmt.mac : brd_this.mgmt_mac, sizeof(mp.mac));
 	struct mgmt *m = mgmt_create(&mp);
 	if (m == NULL) {
 		fprintf(stderr, "leaktap: management stack did not start; forwarding only\n");

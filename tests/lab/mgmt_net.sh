@@ -17,9 +17,10 @@
 #   - TCP to the stack's test listener (port 9, test builds only): from the
 #     office it connects, from the internet namespace it is refused (RST);
 #   - forwarding keeps working: office <-> internet ping, no loss.
-# Run 2, config {"mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true}}:
-#   - the static address is used at once; ping answers; from the internet the
-#     listener now connects (from_wan allowed).
+# Run 2, config {"mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true,
+#                 "mac": "02:77:00:00:00:fe"}}:
+#   - the static address is used at once; ping answers, from the configured MAC;
+#     from the internet the listener now connects (from_wan allowed).
 # Each run: leaktap exits 0 on SIGTERM, no sanitizer report.
 #
 # Usage (root): tests/lab/mgmt_net.sh  (LEAKTAP_BIN overrides build/asan/leaktap,
@@ -215,7 +216,7 @@ grep -E "^leaktap: (forwarded|mgmt)" "$lt_log" | sed 's/^/  /'
 # =============================================================================
 # Run 2: static address, wan allowed
 # =============================================================================
-start_leaktap static '{"mode": "monitor", "mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true}}'
+start_leaktap static '{"mode": "monitor", "mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true, "mac": "02:77:00:00:00:fe"}}'
 if wait_log 'mgmt: 10.77.0.251/24 static' 5; then
 	ok "static: 10.77.0.251/24 used at once"
 else
@@ -226,6 +227,8 @@ if in_ns 10 office ping -c 3 -i 0.3 -W 2 -q 10.77.0.251 >"$W/log/ping-static.txt
 else
 	ko "static: office -> appliance ping" "$(tail -n 2 "$W/log/ping-static.txt")"
 fi
+got=$(ip -n "$(ns office)" neigh show 10.77.0.251 | grep -oE 'lladdr [0-9a-f:]+')
+expect "static: the appliance answers ARP with mgmt.mac" "lladdr 02:77:00:00:00:fe" "$got"
 got=$(in_ns 5 internet $PY "$TOOL" connect 10.77.0.251 9)
 expect "tcp: internet -> appliance:9 connects (from_wan true)" connected "$got"
 stop_leaktap static
