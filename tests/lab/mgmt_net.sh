@@ -14,8 +14,9 @@
 #   - a legacy mDNS query for leaktap.local from the office is answered with
 #     that address; ping to its IPv6 link-local address (from its MAC) answers;
 #   - SNTP against the server DHCP announced (option 42): "time synced";
-#   - TCP to the stack's test listener (port 9, test builds only): from the
-#     office it connects, from the internet namespace it is refused (RST);
+#   - TCP to the stack's test listener (port 9, test builds only), over IPv4
+#     and IPv6 link-local: from the office it connects, from the internet
+#     namespace it is refused (RST);
 #   - forwarding keeps working: office <-> internet ping, no loss.
 # Run 2, config {"mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true,
 #                 "mac": "02:77:00:00:00:fe"}}:
@@ -202,6 +203,10 @@ got=$(in_ns 5 office $PY "$TOOL" connect "$addr" 9)
 expect "tcp: office -> appliance:9 reaches the stack" connected "$got"
 got=$(in_ns 5 internet $PY "$TOOL" connect "$addr" 9)
 expect "tcp: internet -> appliance:9 refused (from_wan false)" refused "$got"
+got=$(in_ns 5 office $PY "$TOOL" connect "$APP_LL%eth0" 9)
+expect "tcp6: office -> [appliance link-local]:9 reaches the stack" connected "$got"
+got=$(in_ns 5 internet $PY "$TOOL" connect "$APP_LL%eth0" 9)
+expect "tcp6: internet -> [appliance link-local]:9 refused" refused "$got"
 
 if in_ns 10 office ping -c 5 -i 0.2 -W 2 -q 10.77.0.53 >"$W/log/ping-fwd.txt" 2>&1; then
 	ok "forwarding: office -> internet ping, no loss"

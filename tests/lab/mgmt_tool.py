@@ -85,10 +85,12 @@ def mdns_query(name, src):
 
 
 def connect(ip, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # getaddrinfo handles IPv6 link-local with a zone ("fe80::1%eth0").
+    fam, _, _, _, addr = socket.getaddrinfo(ip, int(port), type=socket.SOCK_STREAM)[0]
+    s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(3.0)
     try:
-        s.connect((ip, int(port)))
+        s.connect(addr)
         s.sendall(b"leaktap lab\n")
         print("connected")
     except ConnectionRefusedError:

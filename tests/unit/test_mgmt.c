@@ -620,7 +620,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 static void listen_on(uint16_t port)
 {
-	struct tcp_pcb *p = tcp_new();
+	struct tcp_pcb *p = tcp_new_ip_type(IPADDR_TYPE_ANY);
 	assert_non_null(p);
 	assert_int_equal(tcp_bind(p, IP_ANY_TYPE, port), ERR_OK);
 	listener = tcp_listen(p);
@@ -693,6 +693,144 @@ static void test_wan_refused(void **state)
 	tcp_close(listener);
 	listener = NULL;
 	mgmt_set_cfg(m, &cfg);
+}
+
+/* IPv6 TCP SYN from fe80::99 to the appliance's link-local address (EUI-64 of our_mac). */
+static size_t tcp6_syn(uint8_t *f, const uint8_t *smac, uint16_t sport, uint16_t dport)
+{
+	static const uint8_t src6[16] = {0xfe, 0x80, [15] = 0x99};
+	static const uint8_t dst6[16] = {0xfe, 0x80, [8] = 0x00, 0x1e, 0xa7,
+					 0xff, 0xfe, 0x00,       0x00, 0x01};
+	eth(f, our_mac, smac, 0x86dd);
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	put16(ip + 4, 20);
+	ip[6] = 6;
+	ip[7] = 255;
+	memcpy(ip + 8, src6, 16);
+	memcpy(ip + 24, dst6, 16);
+	uint8_t *t = ip + 40;
+	memset(t, 0, 20);
+	put16(t, sport);
+	put16(t + 2, dport);
+	put32(t + 4, 77);
+	t[12] = 5 << 4;
+	t[13] = 0x02;
+	put16(t + 14, 8192);
+	uint8_t ph[40];
+	memcpy(ph, src6, 16);
+	memcpy(ph + 16, dst6, 16);
+	put32(ph + 32, 20);
+	put32(ph + 36, 6);
+	put16(t + 16, fold(sum(t, 20, sum(ph, 40, 0))));
+	return 14 + 40 + 20;
+}
+
+/* Any IPv6 frame (ethertype 86dd) that is not ICMPv6 multicast chatter: a TCP segment. */
+static bool tcp6_sent(void)
+{
+	for (size_t i = 0; i < n_out; i++) {
+		const uint8_t *b = outq[i].b;
+		if (outq[i].len >= 74 && get16(b + 12) == 0x86dd && b[20] == 6) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_wan_refused_ipv6(void **state)
+{
+	(void)state;
+	uint8_t f[128];
+	listen_on(8443);
+	/* Let duplicate address detection finish so the link-local address is usable. */
+	for (int i = 0; i < 50; i++) {
+		clock_ms += 100;
+		mgmt_poll(m);
+	}
+	struct mgmt_status st;
+	n_out = 0;
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_WAN, f, tcp6_syn(f, wan_mac, 40010, 8443)),
+			 MGMT_RX_MINE);
+	mgmt_get_status(m, &st);
+	assert_int_equal(st.refused_wan, 1);
+	/* From the office the SYN reaches lwIP, which first resolves the peer (NS, ICMPv6 135). */
+	n_out = 0;
+	mgmt_frame(m, ENG_SIDE_LAN, f, tcp6_syn(f, lan_mac, 40011, 8443));
+	/* lwIP sends its neighbor solicitations from the ND timer. */
+	for (int i = 0; i < 12; i++) {
+		clock_ms += 100;
+		mgmt_poll(m);
+	}
+	mgmt_get_status(m, &st);
+	assert_int_equal(st.refused_wan, 1);
+	bool ns = false;
+	for (size_t i = 0; i < n_out; i++) {
+		ns = ns || (get16(outq[i].b + 12) == 0x86dd && outq[i].b[20] == 58 &&
+			    outq[i].b[54] == 135);
+	}
+	assert_true(ns);
+	assert_false(tcp6_sent()); /* the SYN-ACK waits for the neighbor's answer */
+	ip_addr_t peer;
+	IP_ADDR6(&peer, lwip_htonl(0xfe800000u), 0, 0, lwip_htonl(0x99u));
+	assert_false(mgmt_peer_from_wan(m, &peer, 40011));
+	assert_true(mgmt_peer_from_wan(m, &peer, 40010)); /* refused ones are not recorded */
+	tcp_close(listener);
+	listener = NULL;
+}
+
+/*
+ * Random and mutated frames: whatever arrives, mgmt_frame() answers with
+ * one of its three values and the sanitizers stay quiet.
+ */
+static void test_random_frames(void **state)
+{
+	(void)state;
+	uint8_t f[1600];
+	uint32_t x = 0x2545f491u;
+	for (int i = 0; i < 20000; i++) {
+		size_t n;
+		switch (i % 5) {
+		case 0:
+			n = ping(f, lan_mac, lan_ip, (uint16_t)i);
+			break;
+		case 1:
+			n = tcp_syn(f, wan_mac, wan_ip, (uint16_t)i, 443, (uint32_t)i);
+			break;
+		case 2:
+			n = arp(f, 1, lan_mac, lan_ip, NULL, our_ip);
+			break;
+		case 3:
+			n = tcp6_syn(f, lan_mac, (uint16_t)i, 9);
+			break;
+		default:
+			x = x * 1103515245u + 12345u;
+			n = (x >> 8) % sizeof(f);
+			for (size_t k = 0; k < n; k++) {
+				x = x * 1103515245u + 12345u;
+				f[k] = (uint8_t)(x >> 16);
+			}
+			memcpy(f, (x & 1) ? our_mac : bcast, n >= 6 ? 6 : n);
+			break;
+		}
+		/* Flip a few bytes past the MAC header and sometimes cut the frame short. */
+		for (int k = 0; k < 3 && n > 14; k++) {
+			x = x * 1103515245u + 12345u;
+			f[14 + (x >> 8) % (n - 14)] ^= (uint8_t)(x >> 24);
+		}
+		x = x * 1103515245u + 12345u;
+		if ((x & 7) == 0) {
+			n = (x >> 8) % (n + 1);
+		}
+		enum mgmt_rx r = mgmt_frame(m, (i & 1) ? ENG_SIDE_LAN : ENG_SIDE_WAN, f, n);
+		assert_true(r == MGMT_RX_NOT_MINE || r == MGMT_RX_MINE || r == MGMT_RX_ALSO);
+		if (i % 100 == 0) {
+			clock_ms += 50;
+			mgmt_poll(m);
+			n_out = 0;
+		}
+	}
 }
 
 /* ---- SNTP and mDNS ------------------------------------------------------ */
@@ -859,6 +997,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dhcp_lease, setup_dhcp, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_fallback, setup_dhcp, teardown),
 		cmocka_unit_test_setup_teardown(test_wan_refused, setup_static, teardown),
+#if LWIP_IPV6
+		cmocka_unit_test_setup_teardown(test_wan_refused_ipv6, setup_static, teardown),
+#endif
+		cmocka_unit_test_setup_teardown(test_random_frames, setup_static, teardown),
 		cmocka_unit_test_setup_teardown(test_sntp, setup_sntp, teardown),
 #ifdef CONFIG_MGMT_MDNS
 		cmocka_unit_test_setup_teardown(test_mdns, setup_static, teardown),
