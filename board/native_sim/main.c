@@ -397,6 +397,19 @@ static struct mgmt *start_mgmt(const struct cfg *c, struct loop *l)
 	return m;
 }
 
+static void stop_mgmt(struct mgmt *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	struct mgmt_status st;
+	mgmt_get_status(m, &st);
+	fprintf(stderr, "leaktap: mgmt: %llu frames in, %llu out, %llu wan connections refused\n",
+		(unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+		(unsigned long long)st.refused_wan);
+	mgmt_destroy(m);
+}
+
 static int run_live(const struct args *a, const struct cfg *c)
 {
 	struct port lan, wan;
@@ -458,7 +471,7 @@ static int run_live(const struct args *a, const struct cfg *c)
 	if (rc != 0) {
 		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
 	}
-	mgmt_destroy(l.mgmt);
+	stop_mgmt(l.mgmt);
 	eng_destroy(e);
 	port_close(&lan);
 	port_close(&wan);

@@ -171,6 +171,8 @@ void mgmt_destroy(struct mgmt *m)
 		tcp_close(m->test_listener);
 	}
 #endif
+	/* Going away is not an address loss worth a log line. */
+	netif_set_status_callback(&m->nif, NULL);
 	mgmt_addr_stop(m);
 	netif_remove(&m->nif);
 	if (current == m) {

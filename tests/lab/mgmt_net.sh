@@ -217,6 +217,8 @@ got=$(in_ns 5 internet $PY "$TOOL" connect 10.77.0.10 9)
 expect "forwarding: internet -> office TCP still forwarded (closed port: RST)" refused "$got"
 stop_leaktap dhcp
 grep -E "^leaktap: (forwarded|mgmt)" "$lt_log" | sed 's/^/  /'
+got=$(grep -oE 'mgmt: [0-9]+ frames in, [0-9]+ out, [0-9]+ wan connections refused' "$lt_log" | awk '{print $7}')
+expect "status: the two wan connection attempts counted as refused" 2 "$got"
 
 # =============================================================================
 # Run 2: static address, wan allowed
