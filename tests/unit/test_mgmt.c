@@ -24,6 +24,10 @@
 #include "mgmt.h"
 #include "mgmt_int.h"
 
+#include "eng.h"
+#include "loop.h"
+#include "port.h"
+
 #include "lwip/tcp.h"
 
 /* ---- the board this test simulates ---------------------------------------- */
@@ -955,6 +959,170 @@ static void test_mdns(void **state)
 }
 #endif
 
+/* ---- the loop with the stack as its third port ------------------------- */
+
+#define FP_MAX 16
+
+/* A port that hands out queued frames and records what is sent through it. */
+struct fport {
+	uint8_t in[FP_MAX][128];
+	size_t in_len[FP_MAX];
+	size_t n_in, next_in;
+	uint8_t out[FP_MAX][1514];
+	size_t out_len[FP_MAX];
+	size_t n_out;
+};
+
+static int fp_open(struct port *p)
+{
+	p->link = PKT_LINK_ETH;
+	return 0;
+}
+
+static int fp_rx_poll(struct port *p, uint32_t budget, port_rx_cb cb, void *ctx)
+{
+	struct fport *fp = p->priv;
+	int n = 0;
+	while (fp->next_in < fp->n_in && (uint32_t)n < budget) {
+		struct port_frame f = {.data = fp->in[fp->next_in],
+				       .caplen = (uint32_t)fp->in_len[fp->next_in],
+				       .wirelen = (uint32_t)fp->in_len[fp->next_in],
+				       .ts_us = brd_wall_us()};
+		fp->next_in++;
+		cb(ctx, p, &f);
+		n++;
+	}
+	return n;
+}
+
+static int fp_tx(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us)
+{
+	struct fport *fp = p->priv;
+	(void)ts_us;
+	if (fp->n_out < FP_MAX && len <= sizeof(fp->out[0])) {
+		memcpy(fp->out[fp->n_out], buf, len);
+		fp->out_len[fp->n_out++] = len;
+	}
+	return 0;
+}
+
+static int fp_fd(struct port *p)
+{
+	(void)p;
+	return 3; /* brd_wait() of this test never looks at it */
+}
+
+static void fp_close(struct port *p)
+{
+	(void)p;
+}
+
+static const struct port_ops fp_ops = {
+	.open = fp_open, .rx_poll = fp_rx_poll, .close = fp_close, .tx = fp_tx, .fd = fp_fd};
+
+/* Index of the first frame sent through fp with ethertype type and byte at off == v, or -1. */
+static int fp_find(const struct fport *fp, uint16_t type, size_t off, uint8_t v)
+{
+	for (size_t i = 0; i < fp->n_out; i++) {
+		if (fp->out_len[i] > off && get16(fp->out[i] + 12) == type &&
+		    fp->out[i][off] == v) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static volatile int loop_stop;
+static int loop_passes;
+
+static void count_pass(void *ctx)
+{
+	(void)ctx;
+	if (++loop_passes >= 3) {
+		loop_stop = 1;
+	}
+}
+
+static void fp_queue(struct fport *fp, const uint8_t *f, size_t n)
+{
+	assert_true(fp->n_in < FP_MAX && n <= sizeof(fp->in[0]));
+	memcpy(fp->in[fp->n_in], f, n);
+	fp->in_len[fp->n_in++] = n;
+}
+
+/*
+ * loop_run() offers every frame to the stack first: the ping to the
+ * appliance is answered and not forwarded, the broadcast ARP is answered
+ * and forwarded, office traffic to another host is forwarded untouched.
+ */
+static void test_loop_third_port(void **state)
+{
+	(void)state;
+	static struct fport lanf, wanf;
+	static struct port lan, wan;
+	static struct loop l;
+	memset(&lanf, 0, sizeof(lanf));
+	memset(&wanf, 0, sizeof(wanf));
+	port_init(&lan, &fp_ops, "lan", "fl0");
+	port_init(&wan, &fp_ops, "wan", "fw0");
+	assert_int_equal(port_open(&lan), 0);
+	assert_int_equal(port_open(&wan), 0);
+	lan.priv = &lanf;
+	wan.priv = &wanf;
+	memset(&l, 0, sizeof(l));
+	l.lan = &lan;
+	l.wan = &wan;
+	l.lan_side = ENG_SIDE_LAN;
+	l.stop = &loop_stop;
+	l.tick = count_pass;
+	struct eng_params ep = {.cfg = &cfg};
+	l.eng = eng_create(&ep);
+	assert_non_null(l.eng);
+	struct mgmt_params mp = {.cfg = &cfg, .tx = loop_mgmt_tx, .tx_ctx = &l};
+	memcpy(mp.mac, our_mac, 6);
+	m = mgmt_create(&mp);
+	assert_non_null(m);
+	l.mgmt = m;
+	/* Forget what the stack sent while starting (gratuitous ARP, IPv6 and mDNS chatter). */
+	lanf.n_out = wanf.n_out = 0;
+	uint64_t tx0 = l.mgmt_tx;
+
+	uint8_t f[128];
+	static const uint8_t other[6] = {0x02, 0x99, 0, 0, 0, 1};
+	fp_queue(&lanf, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip));
+	fp_queue(&lanf, f, ping(f, lan_mac, lan_ip, 9));
+	size_t n = ping(f, lan_mac, lan_ip, 10);
+	memcpy(f, other, 6);
+	fp_queue(&lanf, f, n);
+	loop_stop = 0;
+	loop_passes = 0;
+	assert_int_equal(loop_run(&l), 0);
+
+	assert_int_equal(l.mgmt_rx, 1);    /* the ping to us */
+	assert_int_equal(l.fwd_frames, 2); /* the ARP broadcast and the ping to "other" */
+	assert_int_equal(wanf.n_out, 2);   /* ...both on wan, and nothing of the stack's */
+	assert_int_equal(fp_find(&wanf, 0x0806, 21, 1), 0);
+	assert_memory_equal(wanf.out[1], other, 6);
+	/* The stack's answers went to the office port only. */
+	assert_true(fp_find(&lanf, 0x0806, 21, 2) >= 0);
+	int e = fp_find(&lanf, 0x0800, 34, 0);
+	assert_true(e >= 0);
+	assert_int_equal(get16(lanf.out[e] + 40), 9);
+	assert_int_equal(l.mgmt_tx - tx0, lanf.n_out);
+
+	mgmt_destroy(m);
+	m = NULL;
+	eng_destroy(l.eng);
+}
+
+static int setup_cfg_static(void **state)
+{
+	(void)state;
+	cfg_default(&cfg);
+	set_static(&cfg, false);
+	return 0;
+}
+
 static void test_lifecycle(void **state)
 {
 	(void)state;
@@ -1006,6 +1174,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mdns, setup_static, teardown),
 #endif
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup_static, teardown),
+		cmocka_unit_test_setup(test_loop_third_port, setup_cfg_static),
 	};
 	return cmocka_run_group_tests_name("mgmt", tests, NULL, NULL);
 }
