@@ -44,6 +44,14 @@
 #else
 #define LWIP_IPV6 0
 #endif
+/*
+ * No reassembly: the wan refusal looks at each frame's TCP header before
+ * lwIP does, and a SYN split into fragments would be put together behind
+ * its back. Nothing the management plane receives needs fragments (TCP
+ * MSS 1460, DNS answers within 512 bytes). Fragments are dropped.
+ */
+#define IP_REASSEMBLY                  0
+#define LWIP_IPV6_REASS                0
 #define LWIP_ICMP                      1
 #define LWIP_RAW                       0
 #define LWIP_UDP                       1

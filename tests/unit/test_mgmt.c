@@ -304,9 +304,16 @@ static int setup_static(void **state)
 	return 0;
 }
 
+static struct tcp_pcb *listener;
+
 static int teardown(void **state)
 {
 	(void)state;
+	/* A failed test leaves its listener bound in lwIP's global tables. */
+	if (listener != NULL) {
+		tcp_close(listener);
+		listener = NULL;
+	}
 	mgmt_destroy(m);
 	m = NULL;
 	return 0;
@@ -612,8 +619,6 @@ static void test_dhcp_fallback(void **state)
 
 /* ---- wan refusal -------------------------------------------------------- */
 
-static struct tcp_pcb *listener;
-
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	(void)arg;
@@ -697,6 +702,56 @@ static void test_wan_refused(void **state)
 	tcp_close(listener);
 	listener = NULL;
 	mgmt_set_cfg(m, &cfg);
+}
+
+/* IPv4 fragment of a datagram from the router to us: off8 in units of 8 bytes. */
+static size_t frag4(uint8_t *f, const uint8_t *pl, size_t n, uint16_t off8, bool more)
+{
+	eth(f, our_mac, wan_mac, 0x0800);
+	ip4(f, 6, wan_ip, our_ip, n);
+	put16(f + 14 + 4, 0x4242); /* identification */
+	put16(f + 14 + 6, (uint16_t)((more ? 0x2000u : 0u) | off8));
+	put16(f + 14 + 10, 0);
+	put16(f + 14 + 10, fold(sum(f + 14, 20, 0)));
+	memcpy(f + 34, pl, n);
+	return 34 + n;
+}
+
+/*
+ * A SYN from the wan side whose 32-byte TCP header (with options) is
+ * split into two IPv4 fragments: the first shows no complete header to
+ * the wan check, so only the absence of reassembly keeps it from lwIP.
+ */
+static void test_wan_fragmented_syn(void **state)
+{
+	(void)state;
+	uint8_t f[128], t[32];
+	enum eng_side side;
+	listen_on(8443);
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, NULL, our_ip));
+	memset(t, 1, sizeof(t)); /* options: NOPs */
+	put16(t, 40030);
+	put16(t + 2, 8443);
+	put32(t + 4, 5);
+	put32(t + 8, 0);
+	t[12] = 8 << 4; /* 32-byte header */
+	t[13] = 0x02;   /* SYN */
+	put16(t + 14, 8192);
+	put16(t + 16, 0);
+	put16(t + 18, 0);
+	uint8_t ph[12];
+	memcpy(ph, wan_ip, 4);
+	memcpy(ph + 4, our_ip, 4);
+	ph[8] = 0;
+	ph[9] = 6;
+	put16(ph + 10, sizeof(t));
+	put16(t + 16, fold(sum(t, sizeof(t), sum(ph, 12, 0))));
+	n_out = 0;
+	mgmt_frame(m, ENG_SIDE_WAN, f, frag4(f, t, 24, 0, true));
+	mgmt_frame(m, ENG_SIDE_WAN, f, frag4(f, t + 24, 8, 3, false));
+	assert_int_equal(tcp_reply_flags(&side), -1); /* no SYN-ACK */
+	tcp_close(listener);
+	listener = NULL;
 }
 
 /* IPv6 TCP SYN from fe80::99 to the appliance's link-local address (EUI-64 of our_mac). */
@@ -1165,6 +1220,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dhcp_lease, setup_dhcp, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_fallback, setup_dhcp, teardown),
 		cmocka_unit_test_setup_teardown(test_wan_refused, setup_static, teardown),
+		cmocka_unit_test_setup_teardown(test_wan_fragmented_syn, setup_static, teardown),
 #if LWIP_IPV6
 		cmocka_unit_test_setup_teardown(test_wan_refused_ipv6, setup_static, teardown),
 #endif
