@@ -175,16 +175,19 @@ static size_t ip4(uint8_t *f, uint8_t proto, const uint8_t *src, const uint8_t *
 	return 34;
 }
 
+/* ARP request (op 1, broadcast) or reply to us (op 2) from smac/sip about tip. */
 static size_t arp(uint8_t *f, uint16_t op, const uint8_t *smac, const uint8_t *sip,
-		  const uint8_t *dmac, const uint8_t *tip)
+		  const uint8_t *tip)
 {
-	size_t o = eth(f, op == 1 ? bcast : dmac, smac, 0x0806);
+	static const uint8_t zero[6];
+	const uint8_t *dmac = op == 1 ? zero : our_mac;
+	size_t o = eth(f, op == 1 ? bcast : our_mac, smac, 0x0806);
 	static const uint8_t hdr[6] = {0, 1, 8, 0, 6, 4};
 	memcpy(f + o, hdr, 6);
 	put16(f + o + 6, op);
 	memcpy(f + o + 8, smac, 6);
 	memcpy(f + o + 14, sip, 4);
-	memcpy(f + o + 18, op == 1 ? (const uint8_t[6]){0} : dmac, 6);
+	memcpy(f + o + 18, dmac, 6);
 	memcpy(f + o + 24, tip, 4);
 	return o + 28;
 }
@@ -203,10 +206,20 @@ static size_t ping(uint8_t *f, const uint8_t *smac, const uint8_t *sip, uint16_t
 	return o + 24;
 }
 
-static size_t tcp_syn(uint8_t *f, const uint8_t *smac, const uint8_t *sip, uint16_t sport,
-		      uint16_t dport, uint32_t seq)
+/* A host on one side: its MAC and IPv4 address. */
+struct host {
+	const uint8_t *mac;
+	const uint8_t *ip;
+};
+
+static const struct host lan_h = {lan_mac, lan_ip};
+static const struct host wan_h = {wan_mac, wan_ip};
+
+static size_t tcp_syn(uint8_t *f, const struct host *h, uint16_t sport, uint16_t dport,
+		      uint32_t seq)
 {
-	eth(f, our_mac, smac, 0x0800);
+	const uint8_t *sip = h->ip;
+	eth(f, our_mac, h->mac, 0x0800);
 	size_t o = ip4(f, 6, sip, our_ip, 20);
 	uint8_t *t = f + o;
 	memset(t, 0, 20);
@@ -226,15 +239,21 @@ static size_t tcp_syn(uint8_t *f, const uint8_t *smac, const uint8_t *sip, uint1
 	return o + 20;
 }
 
-/* UDP datagram (checksum 0: allowed over IPv4) from src to dst. */
-static size_t udp(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const uint8_t *sip,
-		  const uint8_t *dip, uint16_t sport, uint16_t dport, const uint8_t *pl,
-		  size_t plen)
+/* One end of a UDP datagram. */
+struct udp_end {
+	const uint8_t *mac;
+	const uint8_t *ip;
+	uint16_t port;
+};
+
+/* UDP datagram (checksum 0: allowed over IPv4) from one end to the other. */
+static size_t udp(uint8_t *f, const struct udp_end *from, const struct udp_end *to,
+		  const uint8_t *pl, size_t plen)
 {
-	eth(f, dmac, smac, 0x0800);
-	size_t o = ip4(f, 17, sip, dip, 8 + plen);
-	put16(f + o, sport);
-	put16(f + o + 2, dport);
+	eth(f, to->mac, from->mac, 0x0800);
+	size_t o = ip4(f, 17, from->ip, to->ip, 8 + plen);
+	put16(f + o, from->port);
+	put16(f + o + 2, to->port);
 	put16(f + o + 4, (uint16_t)(8 + plen));
 	put16(f + o + 6, 0);
 	memcpy(f + o + 8, pl, plen);
@@ -339,7 +358,7 @@ static void test_arp_answered_on_its_port(void **state)
 	(void)state;
 	uint8_t f[128];
 	n_out = 0;
-	assert_int_equal(mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, NULL, our_ip)),
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, our_ip)),
 			 MGMT_RX_ALSO);
 	const struct out_frame *r = find_arp(2, wan_ip);
 	assert_non_null(r);
@@ -349,7 +368,7 @@ static void test_arp_answered_on_its_port(void **state)
 	assert_memory_equal(r->b + 28, our_ip, 4);
 
 	n_out = 0;
-	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip)),
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, our_ip)),
 			 MGMT_RX_ALSO);
 	r = find_arp(2, lan_ip);
 	assert_non_null(r);
@@ -357,7 +376,7 @@ static void test_arp_answered_on_its_port(void **state)
 
 	/* An ARP request for somebody else is forwarded and not answered. */
 	n_out = 0;
-	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, NULL, wan_ip)),
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, wan_ip)),
 			 MGMT_RX_ALSO);
 	assert_null(find_arp(2, lan_ip));
 }
@@ -366,7 +385,7 @@ static void test_icmp_echo(void **state)
 {
 	(void)state;
 	uint8_t f[128];
-	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, our_ip));
 	n_out = 0;
 	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, ping(f, lan_mac, lan_ip, 7)), MGMT_RX_MINE);
 	const struct out_frame *r = find_ip(1, 0);
@@ -432,7 +451,7 @@ static void test_mac_learning(void **state)
 	(void)state;
 	uint8_t f[128];
 	/* The router answers on wan: the reply to its ping leaves only by wan. */
-	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, our_ip));
 	n_out = 0;
 	mgmt_frame(m, ENG_SIDE_WAN, f, ping(f, wan_mac, wan_ip, 1));
 	const struct out_frame *r = find_ip(1, 0);
@@ -457,7 +476,7 @@ static void test_mac_learning(void **state)
 	assert_int_equal(mgmt_mac_lookup(m, lan2_mac), ENG_SIDE_LAN);
 
 	/* A host that moved to the other port is found there after it speaks. */
-	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, lan2_mac, lan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, lan2_mac, lan_ip, our_ip));
 	assert_int_equal(mgmt_mac_lookup(m, lan2_mac), ENG_SIDE_WAN);
 }
 
@@ -472,7 +491,7 @@ static void test_mac_table_full(void **state)
 		mac[5] = (uint8_t)i;
 		ip[3] = (uint8_t)(100 + i % 100);
 		clock_ms += 10;
-		mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, mac, ip, NULL, our_ip));
+		mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, mac, ip, our_ip));
 	}
 	assert_int_equal(mgmt_mac_lookup(m, mac), ENG_SIDE_WAN);
 	mac[5] = 0;
@@ -550,7 +569,8 @@ static size_t dhcp_reply(uint8_t *f, uint8_t type, const struct out_frame *req)
 	*o++ = 3, *o++ = 4, memcpy(o, srv_ip, 4), o += 4;
 	*o++ = 6, *o++ = 4, memcpy(o, srv_ip, 4), o += 4;
 	*o++ = 255;
-	return udp(f, bcast, wan_mac, srv_ip, bcast, 67, 68, d, (size_t)(o - d));
+	const struct udp_end srv = {wan_mac, srv_ip, 67}, cli = {bcast, bcast, 68};
+	return udp(f, &srv, &cli, d, (size_t)(o - d));
 }
 
 static int setup_dhcp(void **state)
@@ -656,14 +676,13 @@ static void test_wan_refused(void **state)
 	uint8_t f[128];
 	enum eng_side side = ENG_SIDE_ANY;
 	listen_on(8443);
-	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, NULL, our_ip));
-	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, our_ip));
+	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, our_ip));
 
 	/* From the office: the listener answers SYN-ACK. */
 	n_out = 0;
-	assert_int_equal(
-		mgmt_frame(m, ENG_SIDE_LAN, f, tcp_syn(f, lan_mac, lan_ip, 40000, 8443, 1)),
-		MGMT_RX_MINE);
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_LAN, f, tcp_syn(f, &lan_h, 40000, 8443, 1)),
+			 MGMT_RX_MINE);
 	assert_int_equal(tcp_reply_flags(&side), 0x12);
 	assert_int_equal(side, ENG_SIDE_LAN);
 	ip_addr_t peer;
@@ -672,9 +691,8 @@ static void test_wan_refused(void **state)
 
 	/* From the internet side: a reset, counted; the listener never sees it. */
 	n_out = 0;
-	assert_int_equal(
-		mgmt_frame(m, ENG_SIDE_WAN, f, tcp_syn(f, wan_mac, wan_ip, 40001, 8443, 1000)),
-		MGMT_RX_MINE);
+	assert_int_equal(mgmt_frame(m, ENG_SIDE_WAN, f, tcp_syn(f, &wan_h, 40001, 8443, 1000)),
+			 MGMT_RX_MINE);
 	assert_int_equal(tcp_reply_flags(&side), 0x14); /* RST+ACK */
 	assert_int_equal(side, ENG_SIDE_WAN);
 	const struct out_frame *r = find_ip(6, 40001);
@@ -690,7 +708,7 @@ static void test_wan_refused(void **state)
 	c2.mgmt.from_wan = true;
 	mgmt_set_cfg(m, &c2);
 	n_out = 0;
-	mgmt_frame(m, ENG_SIDE_WAN, f, tcp_syn(f, wan_mac, wan_ip, 40002, 8443, 2000));
+	mgmt_frame(m, ENG_SIDE_WAN, f, tcp_syn(f, &wan_h, 40002, 8443, 2000));
 	assert_int_equal(tcp_reply_flags(&side), 0x12);
 	assert_int_equal(side, ENG_SIDE_WAN);
 	IP_ADDR4(&peer, wan_ip[0], wan_ip[1], wan_ip[2], wan_ip[3]);
@@ -728,7 +746,7 @@ static void test_wan_fragmented_syn(void **state)
 	uint8_t f[128], t[32];
 	enum eng_side side;
 	listen_on(8443);
-	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 1, wan_mac, wan_ip, our_ip));
 	memset(t, 1, sizeof(t)); /* options: NOPs */
 	put16(t, 40030);
 	put16(t + 2, 8443);
@@ -855,10 +873,10 @@ static void test_random_frames(void **state)
 			n = ping(f, lan_mac, lan_ip, (uint16_t)i);
 			break;
 		case 1:
-			n = tcp_syn(f, wan_mac, wan_ip, (uint16_t)i, 443, (uint32_t)i);
+			n = tcp_syn(f, &wan_h, (uint16_t)i, 443, (uint32_t)i);
 			break;
 		case 2:
-			n = arp(f, 1, lan_mac, lan_ip, NULL, our_ip);
+			n = arp(f, 1, lan_mac, lan_ip, our_ip);
 			break;
 		case 3:
 			n = tcp6_syn(f, lan_mac, (uint16_t)i, 9);
@@ -929,7 +947,7 @@ static void test_sntp(void **state)
 		arp_seen = find_arp(1, wan_ip) != NULL;
 	}
 	assert_true(arp_seen);
-	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 2, wan_mac, wan_ip, our_mac, our_ip));
+	mgmt_frame(m, ENG_SIDE_WAN, f, arp(f, 2, wan_mac, wan_ip, our_ip));
 	assert_true(run_until(ntp_sent, 100, 20000));
 	const struct out_frame *q = find_ip(17, 123);
 	assert_int_equal(q->side, ENG_SIDE_WAN);
@@ -945,7 +963,8 @@ static void test_sntp(void **state)
 	uint16_t cport = get16(q->b + 34);
 	n_out = 0;
 	mgmt_frame(m, ENG_SIDE_WAN, f,
-		   udp(f, our_mac, wan_mac, wan_ip, our_ip, 123, cport, ntp, sizeof(ntp)));
+		   udp(f, &(struct udp_end){wan_mac, wan_ip, 123},
+		       &(struct udp_end){our_mac, our_ip, cport}, ntp, sizeof(ntp)));
 	assert_true(synced());
 	struct mgmt_status st;
 	mgmt_get_status(m, &st);
@@ -977,7 +996,8 @@ static size_t mdns_query(uint8_t *f, const char *name)
 	put16(q + n, 1); /* A */
 	put16(q + n + 2, 1);
 	n += 4;
-	return udp(f, gmac, lan_mac, lan_ip, group, 40053, 5353, q, n);
+	const struct udp_end asker = {lan_mac, lan_ip, 40053}, mdns = {gmac, group, 5353};
+	return udp(f, &asker, &mdns, q, n);
 }
 
 static bool mdns_answered(void)
@@ -999,7 +1019,7 @@ static void test_mdns(void **state)
 {
 	(void)state;
 	uint8_t f[200];
-	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip));
+	mgmt_frame(m, ENG_SIDE_LAN, f, arp(f, 1, lan_mac, lan_ip, our_ip));
 	/* Let the responder probe its name (three probes, a quarter second apart). */
 	for (int i = 0; i < 30; i++) {
 		clock_ms += 100;
@@ -1144,7 +1164,7 @@ static void test_loop_third_port(void **state)
 
 	uint8_t f[128];
 	static const uint8_t other[6] = {0x02, 0x99, 0, 0, 0, 1};
-	fp_queue(&lanf, f, arp(f, 1, lan_mac, lan_ip, NULL, our_ip));
+	fp_queue(&lanf, f, arp(f, 1, lan_mac, lan_ip, our_ip));
 	fp_queue(&lanf, f, ping(f, lan_mac, lan_ip, 9));
 	size_t n = ping(f, lan_mac, lan_ip, 10);
 	memcpy(f, other, 6);
