@@ -244,6 +244,11 @@ void mgmt_addr_stop(struct mgmt *m)
 		m->dhcp_running = false;
 	}
 	netif_set_addr(&m->nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4);
+	/* lwIP keeps DNS servers globally: forget the old lease's, they may not fit the new setup.
+	 */
+	for (uint8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+		dns_setserver(i, NULL);
+	}
 	m->fallback_ms = 0;
 	m->static_applied = false;
 }

@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "port.h"
 
+#include "lwip/dns.h"
 #include "lwip/tcp.h"
 
 /* ---- the board this test simulates ---------------------------------------- */
@@ -509,6 +510,8 @@ static void test_static_address(void **state)
 {
 	(void)state;
 	struct mgmt_status st;
+	/* No DNS server configured, none learned. */
+	assert_true(ip_addr_isany(dns_getserver(0)));
 	mgmt_get_status(m, &st);
 	assert_true(st.has_addr);
 	assert_false(st.from_dhcp);
@@ -607,6 +610,8 @@ static void test_dhcp_lease(void **state)
 	assert_int_equal(st.prefix, 24);
 	assert_memory_equal(st.gateway, srv_ip, 4);
 	assert_string_equal(last_log, "mgmt: 10.0.0.77/24 from DHCP");
+	/* The resolver uses the DNS server the lease announced. */
+	assert_memory_equal(&ip_2_ip4(dns_getserver(0))->addr, srv_ip, 4);
 	/* The static fallback never fires while the lease holds. */
 	clock_ms += (uint64_t)CONFIG_MGMT_DHCP_TIMEOUT_S * 2000u;
 	mgmt_poll(m);
@@ -1224,6 +1229,13 @@ static void test_lifecycle(void **state)
 	mgmt_get_status(m, &st);
 	assert_int_equal(st.addr[3], 3);
 	assert_string_equal(last_log, "mgmt: 192.0.2.3/24 static");
+	/* A configured DNS server is used (live, with the addressing restart). */
+	c2.mgmt.has_dns = true;
+	c2.mgmt.dns.family = 4;
+	c2.mgmt.dns.prefix = 32;
+	memcpy(c2.mgmt.dns.addr, (const uint8_t[]){9, 9, 9, 9}, 4);
+	mgmt_set_cfg(m, &c2);
+	assert_memory_equal(&ip_2_ip4(dns_getserver(0))->addr, ((const uint8_t[]){9, 9, 9, 9}), 4);
 	mgmt_set_cfg(m, &cfg);
 }
 
