@@ -52,6 +52,8 @@ ifneq ($(wildcard $(LWIPDIR)/Filelists.mk),)
 include $(LWIPDIR)/Filelists.mk
 LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
 LWIP_SRCS += $(MQTTFILES)
+# Apps of the management stack: mDNS responder (leaktap.local) and SNTP.
+LWIP_SRCS += $(MDNSFILES) $(SNTPFILES)
 endif
 LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
 # lwIP is foreign code: its own flags, our warnings do not apply to it.
@@ -93,10 +95,10 @@ define VARIANT
 $(1)/obj/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
 	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
-		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<)),$$(LWIP_INC)) \
+		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_mgmt,$$<)),$$(LWIP_INC)) \
 		-MMD -MP -c $$< -o $$@
 
-$(1)/lwip/%.o: %.c $(B)/autoconf.h
+$(1)/lwip/%.o: %.c $(B)/autoconf.h firmware/mgmt/lwipopts.h
 	@mkdir -p $$(@D)
 	$(2) $$(LWIP_CFLAGS) $(3) $$(CPPFLAGS) $$(LWIP_INC) -c $$< -o $$@
 
@@ -112,12 +114,17 @@ $(1)/libmgmt.a: $$(patsubst %.c,$(1)/obj/%.o,$$(MGMT_SRCS))
 	@rm -f $$@
 	ar rcs $$@ $$^
 
-$(1)/leaktap: $(1)/obj/$(MAIN_SRC:.c=.o) $(1)/libcore.a
-	$(2) $(3) -o $$@ $$^ $$(LIBS)
+# libmgmt.a is linked whole: mgmt.c reaches the web server only by weak
+# references, which would not pull its objects out of an archive.
+$(1)/leaktap: $(1)/obj/$(MAIN_SRC:.c=.o) $(1)/libcore.a $(1)/libmgmt.a $(1)/liblwip.a
+	$(2) $(3) -o $$@ $$< -Wl,--start-group $(1)/libcore.a \
+		-Wl,--whole-archive $(1)/libmgmt.a -Wl,--no-whole-archive $(1)/liblwip.a \
+		-Wl,--end-group $$(LIBS)
 
 $(1)/tests/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a $(1)/libmgmt.a $(1)/liblwip.a
 	@mkdir -p $$(@D)
-	$(2) $(3) -o $$@ $$< -Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group $$(LIBS) -lcmocka
+	$(2) $(3) -o $$@ $$< -Wl,--start-group $$(filter-out %/libmgmt.a,$$(filter %.a,$$^)) \
+		-Wl,--whole-archive $(1)/libmgmt.a -Wl,--no-whole-archive -Wl,--end-group $$(LIBS) -lcmocka
 
 -include $$(shell find $(1)/obj -name '*.d' 2>/dev/null)
 endef

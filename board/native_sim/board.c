@@ -33,4 +33,6 @@ const struct brd_desc brd_this = {
 	/* The state dir is chosen at run time (--state-dir); no default on a host. */
 	.storage = &stor_file_ops,
 	.storage_dev = NULL,
+	/* Locally administered (02:...), so it cannot clash with a vendor's range. */
+	.mgmt_mac = {0x02, 0x1e, 0xa7, 0x00, 0x00, 0x01},
 };

@@ -26,6 +26,7 @@
 #include "eng.h"
 #include "loop.h"
 #include "stor.h"
+#include "mgmt.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -561,6 +562,37 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	return rc == 0 ? 0 : 1;
 }
 
+static void mgmt_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "leaktap: %s\n", line);
+}
+
+/* The appliance's own address on the bridge (inline mode only; a tap stays silent). */
+static struct mgmt *start_mgmt(const struct cfg *c, struct loop *l)
+{
+	struct mgmt_params mp = {.cfg = c, .tx = loop_mgmt_tx, .tx_ctx = l, .log = mgmt_line};
+	memcpy(mp.mac, c->mgmt.has_mac ? c->mgmt.mac : brd_this.mgmt_mac, sizeof(mp.mac));
+	struct mgmt *m = mgmt_create(&mp);
+	if (m == NULL) {
+		fprintf(stderr, "leaktap: management stack did not start; forwarding only\n");
+	}
+	return m;
+}
+
+static void stop_mgmt(struct mgmt *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	struct mgmt_status st;
+	mgmt_get_status(m, &st);
+	fprintf(stderr, "leaktap: mgmt: %llu frames in, %llu out, %llu wan connections refused\n",
+		(unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+		(unsigned long long)st.refused_wan);
+	mgmt_destroy(m);
+}
+
 static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 {
 	struct port lan, wan;
@@ -610,6 +642,7 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
 	l.eng = e;
+	l.mgmt = a->wan ? start_mgmt(c, &l) : NULL;
 	sd_notify_msg("READY=1");
 	uint64_t t0 = brd_now_us();
 	int rc = loop_run(&l);
@@ -621,6 +654,7 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 	if (rc != 0) {
 		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
 	}
+	stop_mgmt(l.mgmt);
 	eng_destroy(e);
 	port_close(&lan);
 	port_close(&wan);

@@ -36,6 +36,11 @@ struct brd_desc {
 	/* Persistent storage (config, credentials, alert journal, quarantines), or NULL. */
 	const struct stor_ops *storage;
 	const char *storage_dev; /* its default device (state dir, partition), or NULL */
+	/*
+	 * The management stack's own MAC when the config sets none: stable for
+	 * the board (a real board reads it from its OTP/EEPROM into this table).
+	 */
+	uint8_t mgmt_mac[6];
 };
 
 /* The descriptor of the board this image was built for. */

@@ -77,6 +77,13 @@ uint32_t mgmt_sleep_ms(const struct mgmt *m);
 /* Apply a new configuration (address, hostname, from_wan, NTP); live. */
 void mgmt_set_cfg(struct mgmt *m, const struct cfg *cfg);
 
+/*
+ * Wall clock in microseconds since the epoch: the last SNTP answer plus
+ * the monotonic time since, or the board's wall clock before any sync
+ * (and for m == NULL). For alert timestamps on boards without an RTC.
+ */
+uint64_t mgmt_wall_us(const struct mgmt *m);
+
 struct mgmt_status {
 	bool has_addr;
 	bool from_dhcp;  /* address leased by DHCP, else the static one */
