@@ -20,7 +20,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wconversion \
 CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -Idrivers -I$(B)
 NDPI_LIBDIR := $(shell pkg-config --variable=libdir libndpi 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)
 NDPI_INC := -isystem /usr/include/ndpi
-LIBS := -lpcap -lcjson -lhttp_parser -lmbedcrypto -lm
+LIBS := -lpcap -lcjson -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lm
 ifeq ($(CONFIG_NDPI),y)
 LIBS := $(NDPI_LIBDIR)/libndpi.a -lgcrypt $(LIBS)
 endif
@@ -46,6 +46,9 @@ MGMT_SRCS := $(filter-out $(FUZZ_SRCS),$(wildcard firmware/mgmt/*.c))
 ifneq ($(wildcard $(LWIPDIR)/Filelists.mk),)
 include $(LWIPDIR)/Filelists.mk
 LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
+# HTTPS of the web page: lwIP's altcp_tls over Debian's mbedTLS 2.28.
+LWIP_SRCS += $(LWIPDIR)/apps/altcp_tls/altcp_tls_mbedtls.c \
+	$(LWIPDIR)/apps/altcp_tls/altcp_tls_mbedtls_mem.c
 endif
 LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
 # lwIP is foreign code: its own flags, our warnings do not apply to it.
@@ -124,8 +127,9 @@ FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 $(eval $(call VARIANT,$(B)/fuzz,$(CLANG),$(FUZZ_CFLAGS)))
 define FUZZ_BIN
-$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(LIBS)
+$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a $(B)/fuzz/libmgmt.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$< -Wl,--start-group \
+		$$(filter %.a,$$^) -Wl,--end-group $$(LIBS)
 endef
 $(foreach f,$(FUZZ_SRCS),$(eval $(call FUZZ_BIN,$(f))))
 fuzz: $(FUZZ_BINS)

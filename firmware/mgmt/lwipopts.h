@@ -51,6 +51,10 @@
 #define LWIP_RAND() mgmt_rand()
 unsigned int mgmt_rand(void);
 
+/* HTTPS of the web page: altcp_tls over mbedTLS (Debian's default mbedTLS config). */
+#define LWIP_ALTCP_TLS         1
+#define LWIP_ALTCP_TLS_MBEDTLS 1
+
 /* No statistics or debug output in the image; the appliance reports its own. */
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
