@@ -38,6 +38,7 @@ struct http_rx {
 	http_parser p;
 	struct http_req req;
 	int status;        /* 0 while reading, then 200 or the error status */
+	int verdict;       /* first problem seen in the head, answered once it is complete */
 	bool head_done;    /* on_headers_complete ran */
 	bool in_value;     /* the last callback was a header value */
 	bool host_seen;    /* a second Host header is malformed */
@@ -83,6 +84,22 @@ static bool http_rx_is_tchar(char c)
 		return true;
 	}
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/*
+ * Remember a problem of the request head without stopping the parser.
+ * http_parser reports a URL or header piece whenever a buffer ends, so
+ * stopping at once would make the answer depend on where TCP split the
+ * bytes (a syntax error later in the head would win or lose by chance).
+ * The verdict is given when the head is complete; a syntax error before
+ * that is answered 400 whatever the split.
+ */
+static int http_rx_note(struct http_rx *rx, int status)
+{
+	if (rx->verdict == 0) {
+		rx->verdict = status;
+	}
+	return 0;
 }
 
 static bool http_rx_is_ows(char c)
@@ -205,7 +222,7 @@ static int http_rx_ctype(struct http_rx *rx, const char *v, size_t n)
 	const char *semi = memchr(v, ';', n);
 	size_t mlen = semi != NULL ? (size_t)(semi - v) : n;
 	if (!http_rx_copy_trim(rx->req.content_type, sizeof(rx->req.content_type), v, mlen)) {
-		return http_rx_fail(rx, 400);
+		return http_rx_note(rx, 400);
 	}
 	return 0;
 }
@@ -221,12 +238,12 @@ static int http_rx_header_done(struct http_rx *rx)
 		return 0;
 	}
 	if (n > HTTP_RX_VALUE_MAX) {
-		return http_rx_fail(rx, 431);
+		return http_rx_note(rx, 431);
 	}
 	switch (id) {
 	case HTTP_RX_H_HOST:
 		if (rx->host_seen || !http_rx_copy_trim(rx->req.host, sizeof(rx->req.host), v, n)) {
-			return http_rx_fail(rx, 400);
+			return http_rx_note(rx, 400);
 		}
 		rx->host_seen = true;
 		return 0;
@@ -259,7 +276,8 @@ static int http_rx_on_url(http_parser *p, const char *at, size_t n)
 {
 	struct http_rx *rx = http_rx_of(p);
 	if (n > HTTP_RX_URL_MAX - rx->url_len) {
-		return http_rx_fail(rx, 431);
+		rx->url_len = HTTP_RX_URL_MAX;
+		return http_rx_note(rx, 431);
 	}
 	memcpy(rx->url + rx->url_len, at, n);
 	rx->url_len += n;
@@ -274,16 +292,14 @@ static int http_rx_on_field(http_parser *p, const char *at, size_t n)
 		return 0; /* trailers of a chunked body: nothing we keep */
 	}
 	if (rx->in_value) {
-		if (http_rx_header_done(rx) != 0) {
-			return -1;
-		}
+		(void)http_rx_header_done(rx);
 		rx->in_value = false;
 		rx->name_len = 0;
 		rx->value_len = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!http_rx_is_tchar(at[i])) {
-			return http_rx_fail(rx, 400);
+			return http_rx_note(rx, 400);
 		}
 	}
 	if (rx->name_len <= HTTP_RX_NAME_MAX) {
@@ -441,10 +457,13 @@ static int http_rx_on_headers(http_parser *p)
 {
 	struct http_rx *rx = http_rx_of(p);
 
-	if (rx->in_value && http_rx_header_done(rx) != 0) {
-		return -1;
+	if (rx->in_value) {
+		(void)http_rx_header_done(rx);
 	}
 	rx->head_done = true;
+	if (rx->verdict != 0) {
+		return http_rx_fail(rx, rx->verdict);
+	}
 	if (p->http_major != 1) {
 		return http_rx_fail(rx, 505);
 	}
@@ -526,6 +545,7 @@ void http_rx_reset(struct http_rx *rx)
 	rx->req.peer = peer;
 	rx->req.body = rx->body;
 	rx->status = 0;
+	rx->verdict = 0;
 	rx->head_done = false;
 	rx->in_value = false;
 	rx->host_seen = false;
@@ -541,9 +561,9 @@ void http_rx_reset(struct http_rx *rx)
 }
 
 /* The status of a parser error that no callback explained. */
-static int http_rx_errstatus(const struct http_rx *rx, enum http_errno e)
+static int http_rx_errstatus(enum http_errno e)
 {
-	if (rx->te_bad || e == HPE_INVALID_TRANSFER_ENCODING) {
+	if (e == HPE_INVALID_TRANSFER_ENCODING) {
 		return 501;
 	}
 	if (e == HPE_INVALID_VERSION) {
@@ -583,7 +603,7 @@ size_t http_rx_feed(struct http_rx *rx, const uint8_t *buf, size_t len, int *sta
 		}
 		if (e != HPE_OK) {
 			if (rx->status == 0) {
-				rx->status = http_rx_errstatus(rx, e);
+				rx->status = http_rx_errstatus(e);
 			}
 			break;
 		}
