@@ -83,10 +83,10 @@ define VARIANT
 $(1)/obj/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
 	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
-		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<)),$$(LWIP_INC)) \
+		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_httpd,$$<)),$$(LWIP_INC)) \
 		-MMD -MP -c $$< -o $$@
 
-$(1)/lwip/%.o: %.c $(B)/autoconf.h
+$(1)/lwip/%.o: %.c $(B)/autoconf.h firmware/mgmt/lwipopts.h
 	@mkdir -p $$(@D)
 	$(2) $$(LWIP_CFLAGS) $(3) $$(CPPFLAGS) $$(LWIP_INC) -c $$< -o $$@
 

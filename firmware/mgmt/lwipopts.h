@@ -18,7 +18,8 @@
 #define MEM_ALIGNMENT        8
 #define MEM_SIZE             (CONFIG_MGMT_MEM_SIZE_KB * 1024)
 #define PBUF_POOL_SIZE       CONFIG_MGMT_PBUF_POOL_SIZE
-#define MEMP_NUM_TCP_PCB     CONFIG_MGMT_TCP_PCBS
+/* The web server's pool comes on top, so a full pool still leaves a pcb to reset the next one. */
+#define MEMP_NUM_TCP_PCB     (CONFIG_MGMT_TCP_PCBS + CONFIG_MGMT_HTTP_CONNS)
 #define MEMP_NUM_TCP_SEG     (4 * CONFIG_MGMT_TCP_PCBS)
 #define MEMP_NUM_UDP_PCB     8 /* DHCP, DNS, mDNS, SNTP, syslog and spares */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
@@ -29,6 +30,8 @@
 #define ARP_QUEUEING               1 /* keep the first packet while ARP resolves */
 #define LWIP_IPV4                  1
 #define LWIP_IPV6                  1
+/* 64-bit hosts: the reassembly helper does not fit the fragment header (lwIP asserts). */
+#define IPV6_FRAG_COPYHEADER       1
 #define LWIP_ICMP                  1
 #define LWIP_RAW                   0
 #define LWIP_UDP                   1
@@ -38,6 +41,7 @@
 #define LWIP_IGMP                  1 /* mDNS joins 224.0.0.251 */
 #define LWIP_DNS                   1
 #define LWIP_ALTCP                 1
+#define SO_REUSE                   1 /* a restarted web server rebinds 80/443 past TIME_WAIT */
 #define LWIP_NETIF_HOSTNAME        1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1
