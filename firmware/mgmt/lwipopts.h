@@ -48,7 +48,13 @@
 
 /* TCP sized for a small web page and a few exports. */
 #define TCP_MSS     1460
-#define TCP_WND     (4 * TCP_MSS)
+/*
+ * altcp_tls hands data up only per complete TLS record and opens the TCP
+ * window only for what it handed up, so the window must hold a whole
+ * record (16 KiB of content plus overhead, what browsers send) or the
+ * connection stalls with a half record and a closed window.
+ */
+#define TCP_WND     (12 * TCP_MSS)
 #define TCP_SND_BUF (4 * TCP_MSS)
 
 /* Randomness for DHCP transaction ids, TCP ISNs and ports: the board's source. */

@@ -692,7 +692,7 @@ void mgmt_httpd_stop(struct mgmt_httpd *h)
 		tcp_close(h->l_plain);
 	}
 	if (h->tls != NULL) {
-		altcp_tls_free_config(h->tls);
+		mgmt_tls_free_config(h->tls);
 		altcp_tls_free_entropy();
 	}
 	free(h->mem);

@@ -62,4 +62,7 @@ struct altcp_tls_config;
 /* The altcp_tls server configuration for an identity. 0, -EINVAL or -ENOMEM. */
 int mgmt_tls_server_config(const struct mgmt_tls_pem *pem, struct altcp_tls_config **out);
 
+/* Free an altcp_tls configuration completely (server or client); NULL is ignored. */
+void mgmt_tls_free_config(struct altcp_tls_config *cfg);
+
 #endif /* LEAKTAP_MGMT_PRIV_H */

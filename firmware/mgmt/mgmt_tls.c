@@ -17,12 +17,14 @@
 #include "stor.h"
 
 #include "lwip/altcp_tls.h"
+#include "lwip/init.h"
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
 #define MGMT_TLS_KEY_NAME "tls.key"
@@ -275,4 +277,24 @@ int mgmt_tls_server_config(const struct mgmt_tls_pem *pem, struct altcp_tls_conf
 	*out = altcp_tls_create_config_server_privkey_cert(pem->key, pem->key_len + 1, NULL, 0,
 							   pem->crt, pem->crt_len + 1);
 	return *out != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * lwIP 2.1.3's altcp_tls_free_config() frees the key and certificates but
+ * never calls mbedtls_ssl_config_free(), leaking what mbedTLS allocated
+ * inside the ssl config (the own-cert list, DHM parameters) at every
+ * restart of the server. The ssl config is the first member of lwIP's
+ * struct altcp_tls_config (altcp_tls_mbedtls.c), so it is freed here
+ * first; the version check makes an lwIP update revisit this.
+ */
+#if LWIP_VERSION_MAJOR != 2 || LWIP_VERSION_MINOR != 1
+#error "check whether altcp_tls_free_config() frees the mbedtls_ssl_config now"
+#endif
+void mgmt_tls_free_config(struct altcp_tls_config *cfg)
+{
+	if (cfg == NULL) {
+		return;
+	}
+	mbedtls_ssl_config_free((mbedtls_ssl_config *)(void *)cfg);
+	altcp_tls_free_config(cfg);
 }
