@@ -42,6 +42,7 @@
 #define MGMT_HTTPD_HDR_MAX    2048
 #define MGMT_HTTPD_RESP_CAP   ((size_t)CONFIG_MGMT_HTTP_RESP_KB * 1024u)
 #define MGMT_HTTPD_HOST_MAX   64
+#define MGMT_HTTPD_EVICT_MS   2000 /* a waiting connection older than this may be evicted */
 #define MGMT_HTTPD_LOC_MAX    (HTTP_HOST_MAX + 3 * HTTP_PATH_MAX + 3 * HTTP_QUERY_MAX + 16)
 
 struct mgmt_httpd_conn {
@@ -513,6 +514,38 @@ static void mgmt_httpd_peer(struct mgmt_httpd *h, struct altcp_pcb *pcb, bool tl
 	}
 }
 
+/*
+ * A free slot, or the slot of the connection that has waited longest
+ * without finishing a request (idle keep-alive, a stalled TLS handshake,
+ * a trickling request) once that wait passed MGMT_HTTPD_EVICT_MS: a flood
+ * of silent or slow connections then cannot lock the page out until the
+ * timeouts expire, while connections that are being answered, and fresh
+ * ones, are never taken. NULL: refuse the new connection.
+ */
+static struct mgmt_httpd_conn *mgmt_httpd_slot(struct mgmt_httpd *h)
+{
+	struct mgmt_httpd_conn *victim = NULL;
+	uint64_t now = brd_now_ms();
+	uint64_t oldest = MGMT_HTTPD_EVICT_MS - 1;
+
+	for (size_t i = 0; i < CONFIG_MGMT_HTTP_CONNS; i++) {
+		struct mgmt_httpd_conn *c = &h->conns[i];
+		if (c->pcb == NULL) {
+			return c;
+		}
+		uint64_t since = c->reading ? c->t_req : c->t_act;
+		if (!c->sending && now - since > oldest) {
+			oldest = now - since;
+			victim = c;
+		}
+	}
+	if (victim != NULL) {
+		h->st.evicted++;
+		(void)mgmt_httpd_abort(victim);
+	}
+	return victim;
+}
+
 static err_t mgmt_httpd_accept(struct mgmt_httpd *h, struct altcp_pcb *pcb, err_t err, bool tls)
 {
 	struct mgmt_httpd_conn *c = NULL;
@@ -521,9 +554,7 @@ static err_t mgmt_httpd_accept(struct mgmt_httpd *h, struct altcp_pcb *pcb, err_
 	if (err != ERR_OK || pcb == NULL) {
 		return ERR_VAL;
 	}
-	for (size_t i = 0; i < CONFIG_MGMT_HTTP_CONNS && c == NULL; i++) {
-		c = h->conns[i].pcb == NULL ? &h->conns[i] : NULL;
-	}
+	c = mgmt_httpd_slot(h);
 	if (c == NULL) {
 		/* Out of slots: a reset now is kinder than a connection that never answers. */
 		h->st.rejected++;

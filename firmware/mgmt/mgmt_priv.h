@@ -33,6 +33,7 @@ struct mgmt_httpd_stats {
 	uint32_t conns;
 	uint64_t requests;
 	uint64_t rejected;
+	uint64_t evicted; /* waiting connections closed to make room for a new one */
 };
 void mgmt_httpd_get_stats(const struct mgmt_httpd *h, struct mgmt_httpd_stats *st);
 

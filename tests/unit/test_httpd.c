@@ -584,12 +584,13 @@ static void test_pool_limit(void **state)
 		client_open(&c[i], NULL, 80, NULL);
 		run_until(client_connected_or_failed, &c[i], 5000);
 		assert_true(c[i].connected);
+		run_until(NULL, NULL, 50); /* one accept per instant: the eviction order is known */
 	}
 	run_until(NULL, NULL, 200);
 	assert_int_equal(stats(f).conns, CONFIG_MGMT_HTTP_CONNS);
 	struct client *extra = &c[CONFIG_MGMT_HTTP_CONNS];
 	client_open(extra, NULL, 80, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	run_until(client_finished, extra, 5000);
+	run_until(client_finished, extra, 500);
 	assert_true(extra->reset);
 	assert_null(extra->rx);
 	assert_int_equal(stats(f).rejected, 1);
@@ -598,21 +599,73 @@ static void test_pool_limit(void **state)
 
 	/* The held slots still work, and a freed slot takes a new connection. */
 	client_send(&c[0], "GET /z HTTP/1.1\r\nHost: x\r\n\r\n");
-	run_until(client_finished, &c[0], 5000);
+	run_until(client_finished, &c[0], 500);
 	assert_non_null(c[0].rx);
 	assert_true(strncmp((const char *)c[0].rx, "HTTP/1.1 301 ", 13) == 0);
 	client_close(&c[0]);
-	run_until(NULL, NULL, 500);
+	run_until(NULL, NULL, 100);
+	client_open(&c[0], NULL, 80, NULL);
+	run_until(client_connected_or_failed, &c[0], 500);
+	assert_true(c[0].connected);
+	run_until(NULL, NULL, 100); /* the server accepts on the handshake's last ACK */
+	assert_int_equal(stats(f).conns, CONFIG_MGMT_HTTP_CONNS);
+	assert_int_equal(stats(f).evicted, 0);
+
+	/* Once the silent ones have waited long enough, a newcomer takes the oldest's slot. */
+	run_until(NULL, NULL, 2500);
 	client_open(extra, NULL, 80, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	run_until(client_finished, extra, 5000);
+	run_until(client_finished, extra, 2000);
 	assert_false(extra->reset);
 	assert_non_null(extra->rx);
+	assert_true(strncmp((const char *)extra->rx, "HTTP/1.1 301 ", 13) == 0);
+	assert_true(c[1].reset); /* the oldest silent connection */
+	assert_false(c[2].reset);
+	assert_int_equal(stats(f).evicted, 1);
 	client_close(extra);
-	for (size_t i = 1; i < CONFIG_MGMT_HTTP_CONNS; i++) {
+	for (size_t i = 0; i < CONFIG_MGMT_HTTP_CONNS; i++) {
 		client_close(&c[i]);
 	}
 	run_until(NULL, NULL, 1000);
 	assert_int_equal(stats(f).conns, 0);
+}
+
+/*
+ * A flood: three pools' worth of slow clients (TLS handshakes that never
+ * start, requests that trickle) arriving one every 250 ms. A browser that
+ * connects in the middle of it is still answered; afterwards the
+ * timeouts leave no connection behind.
+ */
+static void test_flood_slow_clients(void **state)
+{
+	struct fixture *f = *state;
+	enum {
+		N = 3 * CONFIG_MGMT_HTTP_CONNS
+	};
+	static struct client slow[N];
+	struct client user;
+
+	for (size_t i = 0; i < N; i++) {
+		bool tls_port = i % 2 == 0;
+		client_open(&slow[i], NULL, tls_port ? 443 : 80,
+			    tls_port ? NULL : "GET / HTTP/1.1\r\nX-Slow: ");
+		run_until(NULL, NULL, 250);
+	}
+	client_open(&user, &f->pem, 443,
+		    "GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	run_until(client_finished, &user, 5000);
+	assert_true(user.connected);
+	assert_non_null(user.rx);
+	assert_non_null(strstr((const char *)user.rx, "\"path\":\"/page\""));
+	client_close(&user);
+	assert_true(stats(f).evicted > 0);
+	assert_true(stats(f).conns <= CONFIG_MGMT_HTTP_CONNS);
+
+	run_until(NULL, NULL, (CONFIG_MGMT_HTTP_IDLE_S + 3) * 1000u);
+	assert_int_equal(stats(f).conns, 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(slow[i].closed || slow[i].reset);
+		client_close(&slow[i]);
+	}
 }
 
 static void test_timeouts(void **state)
@@ -737,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_big_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_slow_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_identity_persisted, setup, teardown),
 		cmocka_unit_test(test_tls_without_stor),
 	};
