@@ -23,7 +23,13 @@ int http_resp_header(struct http_resp *r, const char *name, const char *value)
 	if (used >= sizeof(r->headers) || need >= sizeof(r->headers) - used) {
 		return -ENOSPC;
 	}
-	snprintf(r->headers + used, sizeof(r->headers) - used, "%s: %s\r\n", name, value);
+	char *o = r->headers + used;
+	size_t nl = strlen(name);
+	size_t vl = strlen(value);
+	memcpy(o, name, nl);
+	memcpy(o + nl, ": ", 2);
+	memcpy(o + nl + 2, value, vl);
+	memcpy(o + nl + 2 + vl, "\r\n", 3); /* with the terminating NUL */
 	return 0;
 }
 

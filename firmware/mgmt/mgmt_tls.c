@@ -85,12 +85,12 @@ static int mgmt_tls_validity(mbedtls_x509write_cert *crt)
 	int64_t y;
 	unsigned m;
 	unsigned d;
-	char from[16];
-	char to[16];
+	char from[32];
+	char to[32];
 
 	mgmt_tls_civil(days, &y, &m, &d);
-	if (y < 2024) {
-		y = 2024;
+	if (y < 2024 || y > 9999 - MGMT_TLS_YEARS) {
+		y = 2024; /* and a clock beyond X.509's four-digit years is as unset */
 		m = 1;
 		d = 1;
 	}

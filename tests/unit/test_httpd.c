@@ -365,6 +365,18 @@ static bool client_connected_or_failed(void *arg)
 	return c->connected || c->reset || c->closed || c->untrusted;
 }
 
+struct want_text {
+	struct client *c;
+	const char *text;
+};
+
+static bool client_has(void *arg)
+{
+	struct want_text *w = arg;
+	return (w->c->rx != NULL && strstr((const char *)w->c->rx, w->text) != NULL) ||
+	       w->c->reset || w->c->closed || w->c->untrusted;
+}
+
 /* --- the server under test ---------------------------------------------- */
 
 #define BIG_LEN (200u * 1024u)
@@ -525,6 +537,46 @@ static void test_http_redirect(void **state)
 	client_close(&c);
 	run_until(NULL, NULL, 1000);
 	assert_int_equal(stats(f).conns, 0);
+}
+
+/* A body of exactly HTTP_BODY_MAX over TLS, in many records, and a HEAD without a body. */
+static void test_https_body_and_head(void **state)
+{
+	struct fixture *f = *state;
+	struct client c;
+	static char req[HTTP_BODY_MAX + 256];
+	int n = snprintf(req, sizeof(req),
+			 "PUT /api/config HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n\r\n",
+			 (unsigned)HTTP_BODY_MAX);
+	memset(req + n, '{', HTTP_BODY_MAX);
+	req[(size_t)n + HTTP_BODY_MAX] = '\0';
+	client_open(&c, &f->pem, 443, req);
+	run_until(client_connected_or_failed, &c, 5000);
+	assert_true(c.connected);
+	struct want_text w = {&c, "\"tls\":1}"};
+	run_until(client_has, &w, 30000);
+	assert_non_null(c.rx);
+	assert_non_null(strstr((const char *)c.rx, "\"m\":4,\"path\":\"/api/config\""));
+	assert_non_null(strstr((const char *)c.rx, "\"b\":65536,"));
+
+	/* Same connection (keep-alive): HEAD gets the length, not the body. */
+	free(c.rx);
+	c.rx = NULL;
+	c.rx_len = 0;
+	c.rx_cap = 0;
+	client_send(&c, "HEAD /api/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	run_until(client_finished, &c, 5000);
+	assert_true(c.closed);
+	const char *r = (const char *)c.rx;
+	assert_non_null(r);
+	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(r, "Content-Length: "));
+	const char *end = strstr(r, "\r\n\r\n");
+	assert_non_null(end);
+	assert_int_equal(c.rx_len, (size_t)(end + 4 - r));
+	client_close(&c);
+	run_until(NULL, NULL, 500);
+	assert_int_equal(stats(f).requests, 2);
 }
 
 static void test_malformed_400_closes(void **state)
@@ -785,6 +837,7 @@ int main(void)
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_https_get_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_body_and_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_400_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_response, setup, teardown),
