@@ -83,7 +83,7 @@ define VARIANT
 $(1)/obj/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
 	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
-		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_httpd,$$<)),$$(LWIP_INC)) \
+		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_httpd,$$<),$$(findstring tests/lab/httpd,$$<)),$$(LWIP_INC)) \
 		-MMD -MP -c $$< -o $$@
 
 $(1)/lwip/%.o: %.c $(B)/autoconf.h firmware/mgmt/lwipopts.h
@@ -120,7 +120,12 @@ $(B)/leaktap: $(B)/rel/leaktap
 	cp $< $@
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
-asan: $(B)/asan/leaktap $(UNIT_BINS)
+asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/httpd_live
+
+# The web server alone on a live interface, for tests/lab/httpd_live.sh.
+$(B)/asan/httpd_live: $(B)/asan/obj/tests/lab/httpd_live.o $(B)/asan/libcore.a \
+		$(B)/asan/libmgmt.a $(B)/asan/liblwip.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LIBS)
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))

@@ -42,7 +42,7 @@
 #define MGMT_HTTPD_HDR_MAX    2048
 #define MGMT_HTTPD_RESP_CAP   ((size_t)CONFIG_MGMT_HTTP_RESP_KB * 1024u)
 #define MGMT_HTTPD_HOST_MAX   64
-#define MGMT_HTTPD_EVICT_MS   2000 /* a waiting connection older than this may be evicted */
+#define MGMT_HTTPD_EVICT_MS   250 /* a waiting connection older than this may be evicted */
 #define MGMT_HTTPD_LOC_MAX    (HTTP_HOST_MAX + 3 * HTTP_PATH_MAX + 3 * HTTP_QUERY_MAX + 16)
 
 struct mgmt_httpd_conn {
@@ -520,7 +520,11 @@ static void mgmt_httpd_peer(struct mgmt_httpd *h, struct altcp_pcb *pcb, bool tl
  * a trickling request) once that wait passed MGMT_HTTPD_EVICT_MS: a flood
  * of silent or slow connections then cannot lock the page out until the
  * timeouts expire, while connections that are being answered, and fresh
- * ones, are never taken. NULL: refuse the new connection.
+ * ones, are never taken. Under a flood of r connections per second a
+ * newcomer keeps its slot for about CONFIG_MGMT_HTTP_CONNS / r seconds,
+ * ample for a LAN browser's handshake and request; only a flood faster
+ * than CONFIG_MGMT_HTTP_CONNS per MGMT_HTTPD_EVICT_MS (32/s by default)
+ * makes newcomers be refused. NULL: refuse the new connection.
  */
 static struct mgmt_httpd_conn *mgmt_httpd_slot(struct mgmt_httpd *h)
 {

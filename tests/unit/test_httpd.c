@@ -636,13 +636,12 @@ static void test_pool_limit(void **state)
 		client_open(&c[i], NULL, 80, NULL);
 		run_until(client_connected_or_failed, &c[i], 5000);
 		assert_true(c[i].connected);
-		run_until(NULL, NULL, 50); /* one accept per instant: the eviction order is known */
 	}
-	run_until(NULL, NULL, 200);
+	run_until(NULL, NULL, 100); /* all younger than the eviction age */
 	assert_int_equal(stats(f).conns, CONFIG_MGMT_HTTP_CONNS);
 	struct client *extra = &c[CONFIG_MGMT_HTTP_CONNS];
 	client_open(extra, NULL, 80, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	run_until(client_finished, extra, 500);
+	run_until(client_finished, extra, 100);
 	assert_true(extra->reset);
 	assert_null(extra->rx);
 	assert_int_equal(stats(f).rejected, 1);
@@ -651,20 +650,21 @@ static void test_pool_limit(void **state)
 
 	/* The held slots still work, and a freed slot takes a new connection. */
 	client_send(&c[0], "GET /z HTTP/1.1\r\nHost: x\r\n\r\n");
-	run_until(client_finished, &c[0], 500);
+	run_until(client_finished, &c[0], 100);
 	assert_non_null(c[0].rx);
 	assert_true(strncmp((const char *)c[0].rx, "HTTP/1.1 301 ", 13) == 0);
 	client_close(&c[0]);
-	run_until(NULL, NULL, 100);
 	client_open(&c[0], NULL, 80, NULL);
-	run_until(client_connected_or_failed, &c[0], 500);
+	run_until(client_connected_or_failed, &c[0], 100);
 	assert_true(c[0].connected);
-	run_until(NULL, NULL, 100); /* the server accepts on the handshake's last ACK */
+	run_until(NULL, NULL, 20); /* the server accepts on the handshake's last ACK */
 	assert_int_equal(stats(f).conns, CONFIG_MGMT_HTTP_CONNS);
 	assert_int_equal(stats(f).evicted, 0);
 
-	/* Once the silent ones have waited long enough, a newcomer takes the oldest's slot. */
-	run_until(NULL, NULL, 2500);
+	/* Once the silent ones have waited long enough, a newcomer takes the oldest's slot
+	 * (c[1]: c[1..7] were accepted at the same instant, the first slot wins; c[0] is younger).
+	 */
+	run_until(NULL, NULL, 1000);
 	client_open(extra, NULL, 80, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	run_until(client_finished, extra, 2000);
 	assert_false(extra->reset);
