@@ -81,6 +81,8 @@ struct mem_stor {
 	uint8_t data[MEM_OBJS][MGMT_TLS_PEM_MAX];
 	size_t len[MEM_OBJS];
 	int writes;
+	int fail_read;  /* non-zero: reads fail with this */
+	int fail_write; /* non-zero: writes fail with this */
 };
 
 static int mem_find(struct mem_stor *m, const char *name)
@@ -103,6 +105,9 @@ static int mem_read(struct stor *s, const char *name, uint8_t *buf, size_t cap)
 {
 	struct mem_stor *m = s->priv;
 	int i = mem_find(m, name);
+	if (m->fail_read != 0) {
+		return m->fail_read;
+	}
 	if (i < 0) {
 		return -ENOENT;
 	}
@@ -117,6 +122,9 @@ static int mem_write(struct stor *s, const char *name, const uint8_t *buf, size_
 {
 	struct mem_stor *m = s->priv;
 	int i = mem_find(m, name);
+	if (m->fail_write != 0) {
+		return m->fail_write;
+	}
 	if (i < 0) {
 		i = mem_find(m, "");
 	}
@@ -820,6 +828,47 @@ static void test_tls_without_stor(void **state)
 	free(b);
 }
 
+/* Storage that fails: the server still starts, and a good stored pair is never overwritten. */
+static void test_tls_stor_failures(void **state)
+{
+	(void)state;
+	static struct mem_stor ms;
+	struct stor st;
+	struct mgmt_tls_pem *a = malloc(sizeof(*a));
+	struct mgmt_tls_pem *b = malloc(sizeof(*b));
+	assert_non_null(a);
+	assert_non_null(b);
+	memset(&ms, 0, sizeof(ms));
+	stor_init(&st, &mem_ops, "mem");
+	st.priv = &ms;
+
+	/* Writes fail: a pair for this boot, nothing saved. */
+	ms.fail_write = -ENOSPC;
+	assert_int_equal(mgmt_tls_identity(&st, "box", a), 0);
+	assert_true(a->key_len > 0 && a->crt_len > 0);
+	assert_int_equal(ms.writes, 0);
+
+	/* Saved once; then reads fail with -EIO: a new pair for this boot, the saved one stays. */
+	ms.fail_write = 0;
+	assert_int_equal(mgmt_tls_identity(&st, "box", a), 0);
+	assert_int_equal(ms.writes, 2);
+	ms.fail_read = -EIO;
+	assert_int_equal(mgmt_tls_identity(&st, "box", b), 0);
+	assert_int_equal(ms.writes, 2);
+	ms.fail_read = 0;
+	assert_int_equal(mgmt_tls_identity(&st, "box", b), 0);
+	assert_int_equal(b->crt_len, a->crt_len);
+	assert_memory_equal(b->crt, a->crt, a->crt_len);
+
+	/* A stored key with a NUL inside is not trusted: replaced and saved. */
+	int k = mem_find(&ms, "tls.key");
+	ms.data[k][10] = 0;
+	assert_int_equal(mgmt_tls_identity(&st, "box", b), 0);
+	assert_int_equal(ms.writes, 4);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	ip4_addr_t ip;
@@ -846,6 +895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flood_slow_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_identity_persisted, setup, teardown),
 		cmocka_unit_test(test_tls_without_stor),
+		cmocka_unit_test(test_tls_stor_failures),
 	};
 	int rc = cmocka_run_group_tests_name("httpd", tests, NULL, NULL);
 	altcp_tls_free_entropy();
