@@ -20,7 +20,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wconversion \
 CPPFLAGS := -D_GNU_SOURCE -Ifirmware/include -Idrivers -I$(B)
 NDPI_LIBDIR := $(shell pkg-config --variable=libdir libndpi 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)
 NDPI_INC := -isystem /usr/include/ndpi
-LIBS := -lpcap -lcjson -lhttp_parser -lmbedcrypto -lm
+LIBS := -lpcap -lcjson -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lm
 ifeq ($(CONFIG_NDPI),y)
 LIBS := $(NDPI_LIBDIR)/libndpi.a -lgcrypt $(LIBS)
 endif
@@ -54,6 +54,9 @@ LWIP_SRCS := $(COREFILES) $(CORE4FILES) $(CORE6FILES) $(NETIFFILES)
 LWIP_SRCS += $(MQTTFILES)
 # Apps of the management stack: mDNS responder (leaktap.local) and SNTP.
 LWIP_SRCS += $(MDNSFILES) $(SNTPFILES)
+# HTTPS of the web page: lwIP's altcp_tls over Debian's mbedTLS 2.28.
+LWIP_SRCS += $(LWIPDIR)/apps/altcp_tls/altcp_tls_mbedtls.c \
+	$(LWIPDIR)/apps/altcp_tls/altcp_tls_mbedtls_mem.c
 endif
 LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
 # lwIP is foreign code: its own flags, our warnings do not apply to it.
@@ -95,7 +98,7 @@ define VARIANT
 $(1)/obj/%.o: %.c $(B)/autoconf.h
 	@mkdir -p $$(@D)
 	$(2) $(WARN) $(3) $$(CPPFLAGS) $$(if $$(findstring detect/det_ndpi,$$<),$$(NDPI_INC)) \
-		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_mgmt,$$<)),$$(LWIP_INC)) \
+		$$(if $$(or $$(findstring firmware/mgmt/,$$<),$$(findstring test_lwip,$$<),$$(findstring test_mgmt,$$<),$$(findstring test_httpd,$$<),$$(findstring tests/lab/httpd,$$<)),$$(LWIP_INC)) \
 		-MMD -MP -c $$< -o $$@
 
 $(1)/lwip/%.o: %.c $(B)/autoconf.h firmware/mgmt/lwipopts.h
@@ -141,15 +144,21 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
 $(B)/asan/crash/stor_torture: $(B)/asan/obj/tests/crash/stor_torture.o $(B)/asan/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
-asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/crash/stor_torture
+asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/crash/stor_torture $(B)/asan/httpd_live
+
+# The web server alone on a live interface, for tests/lab/httpd_live.sh.
+$(B)/asan/httpd_live: $(B)/asan/obj/tests/lab/httpd_live.o $(B)/asan/libcore.a \
+		$(B)/asan/libmgmt.a $(B)/asan/liblwip.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LIBS)
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 $(eval $(call VARIANT,$(B)/fuzz,$(CLANG),$(FUZZ_CFLAGS)))
 define FUZZ_BIN
-$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(LIBS)
+$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a $(B)/fuzz/libmgmt.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$< -Wl,--start-group \
+		$$(filter %.a,$$^) -Wl,--end-group $$(LIBS)
 endef
 $(foreach f,$(FUZZ_SRCS),$(eval $(call FUZZ_BIN,$(f))))
 fuzz: $(FUZZ_BINS)

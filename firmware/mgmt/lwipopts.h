@@ -20,7 +20,8 @@
 #define MEM_ALIGNMENT        8
 #define MEM_SIZE             (CONFIG_MGMT_MEM_SIZE_KB * 1024)
 #define PBUF_POOL_SIZE       CONFIG_MGMT_PBUF_POOL_SIZE
-#define MEMP_NUM_TCP_PCB     CONFIG_MGMT_TCP_PCBS
+/* The web server's pool comes on top, so a full pool still leaves a pcb to reset the next one. */
+#define MEMP_NUM_TCP_PCB     (CONFIG_MGMT_TCP_PCBS + CONFIG_MGMT_HTTP_CONNS)
 #define MEMP_NUM_TCP_SEG     (4 * CONFIG_MGMT_TCP_PCBS)
 #define MEMP_NUM_UDP_PCB     8 /* DHCP, DNS, mDNS, SNTP, syslog and spares */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8) /* + mDNS probes, SNTP */
@@ -62,6 +63,7 @@
 #define LWIP_DNS                       1
 #define DNS_TABLE_SIZE                 CONFIG_MGMT_DNS_CACHE
 #define LWIP_ALTCP                     1
+#define SO_REUSE 1 /* a restarted web server rebinds 80/443 past TIME_WAIT */
 #define LWIP_NETIF_HOSTNAME            1 /* DHCP option 12: the router's lease list shows the name */
 #define LWIP_NETIF_STATUS_CALLBACK     1
 #define LWIP_NETIF_LINK_CALLBACK       1
@@ -92,7 +94,13 @@ void mgmt_sntp_synced(uint32_t sec, uint32_t us);
 
 /* TCP sized for a small web page and a few exports. */
 #define TCP_MSS     1460
-#define TCP_WND     (4 * TCP_MSS)
+/*
+ * altcp_tls hands data up only per complete TLS record and opens the TCP
+ * window only for what it handed up, so the window must hold a whole
+ * record (16 KiB of content plus overhead, what browsers send) or the
+ * connection stalls with a half record and a closed window.
+ */
+#define TCP_WND     (12 * TCP_MSS)
 #define TCP_SND_BUF (4 * TCP_MSS)
 
 /* Randomness for DHCP transaction ids, TCP ISNs and ports: the board's source. */
@@ -102,6 +110,10 @@ unsigned int mgmt_rand(void);
 /* MQTT client of the export: a message must fit its output ring whole. */
 #define MQTT_OUTPUT_RINGBUF_SIZE 4608
 #define MQTT_REQ_MAX_IN_FLIGHT   4
+
+/* HTTPS of the web page: altcp_tls over mbedTLS (Debian's default mbedTLS config). */
+#define LWIP_ALTCP_TLS         1
+#define LWIP_ALTCP_TLS_MBEDTLS 1
 
 /* No statistics or debug output in the image; the appliance reports its own. */
 #define LWIP_STATS 0
