@@ -33,7 +33,10 @@ ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 DET_SRC := $(if $(filter y,$(CONFIG_NDPI)),firmware/detect/det_ndpi.c,firmware/detect/det_none.c)
 FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
 FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% $(FUZZ_SRCS),$(wildcard firmware/*/*.c)) $(DET_SRC)
-DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c))
+DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c)) \
+	$(if $(filter y,$(CONFIG_LED_SYSFS)),$(wildcard drivers/led/led_sysfs*.c)) \
+	$(if $(filter y,$(CONFIG_LED_REC)),drivers/led/led_rec.c) \
+	$(if $(filter y,$(CONFIG_UART_STDIO)),drivers/uart/uart_stdio.c drivers/uart/uart_tty_host.c)
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
 CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS)
 MAIN_SRC := board/$(BOARD)/main.c

@@ -5,7 +5,10 @@
  */
 #include "brd.h"
 
+#include "led/led_rec.h"
+#include "ledsm.h"
 #include "port/port_pcap.h"
+#include "uart/uart_stdio.h"
 
 static const struct brd_port_desc native_sim_ports[] = {
 	{
@@ -24,9 +27,22 @@ static const struct brd_port_desc native_sim_ports[] = {
 	},
 };
 
+/* No LEDs on a PC: the recording driver keeps them for tests and the console picture. */
+static const struct brd_led_desc native_sim_leds[] = {
+	{.logical = LEDSM_POWER, .ops = &led_rec_ops, .name = "power"},
+	{.logical = LEDSM_LAN, .ops = &led_rec_ops, .name = "lan"},
+	{.logical = LEDSM_WAN, .ops = &led_rec_ops, .name = "wan"},
+	{.logical = LEDSM_MODE, .ops = &led_rec_ops, .name = "mode"},
+	{.logical = LEDSM_ALERT, .ops = &led_rec_ops, .name = "alert"},
+	{.logical = LEDSM_FAULT, .ops = &led_rec_ops, .name = "fault"},
+};
+
 const struct brd_desc brd_this = {
 	.name = "native_sim",
 	.ports = native_sim_ports,
 	.n_ports = sizeof(native_sim_ports) / sizeof(native_sim_ports[0]),
 	.recorder = &port_pcap_dump_ops,
+	.leds = native_sim_leds,
+	.n_leds = sizeof(native_sim_leds) / sizeof(native_sim_leds[0]),
+	.console = {.ops = &uart_stdio_ops, .dev = NULL},
 };
