@@ -299,7 +299,8 @@ static void test_rec(void **state)
 	assert_string_equal(printed, "leds: power=. alert=*");
 	r.print = NULL;
 
-	/* The ring keeps the newest CONFIG_LED_REC_RING changes, oldest first, and counts the rest. */
+	/* The ring keeps the newest CONFIG_LED_REC_RING changes, oldest first, and counts the rest.
+	 */
 	led_rec_clear(&r);
 	for (uint64_t i = 0; i < CONFIG_LED_REC_RING + 10u; i++) {
 		fake_now = 1000 + i;
@@ -329,7 +330,10 @@ static void test_ledsm_on_sysfs(void **state)
 {
 	(void)state;
 	const struct brd_led_desc tab[] = {
-		{.logical = LEDSM_POWER, .ops = &led_sysfs_ops, .name = "green:power", .base = base},
+		{.logical = LEDSM_POWER,
+		 .ops = &led_sysfs_ops,
+		 .name = "green:power",
+		 .base = base},
 		{.logical = LEDSM_ALERT, .ops = &led_sysfs_ops, .name = "red:alert", .base = base},
 		{.logical = LEDSM_FAULT, .ops = &led_sysfs_ops, .name = "amber:gone", .base = base},
 	};
