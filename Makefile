@@ -120,7 +120,12 @@ $(B)/leaktap: $(B)/rel/leaktap
 	cp $< $@
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
-asan: $(B)/asan/leaktap $(UNIT_BINS)
+asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/tests/cli_host
+
+# The console alone over an app stand-in, for tests/console/cli_pty.py.
+$(B)/asan/tests/cli_host: $(B)/asan/obj/tests/console/cli_host.o $(B)/asan/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
