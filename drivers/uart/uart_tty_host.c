@@ -2,7 +2,10 @@
  * Host half of the console driver: terminals and stdio. Reads never block:
  * a poll() with no timeout comes first, instead of setting O_NONBLOCK,
  * because stdin's file status flags are shared with the shell that started
- * us and would stay changed after we exit.
+ * us and would stay changed after we exit. Writes must not block either (a
+ * terminal that stopped reading would stall forwarding), so they go to a
+ * descriptor of our own opened with O_NONBLOCK: the tty itself, or stdout
+ * reopened through /proc when it is a terminal or a pipe.
  */
 #include "uart_priv.h"
 
@@ -11,14 +14,16 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 struct uarth {
 	int rfd;
 	int wfd;
-	bool owns_fd; /* we opened it (a tty path), so we close it */
-	bool raw;     /* saved holds the modes to restore */
+	bool owns_fd;  /* we opened rfd (a tty path), so we close it */
+	bool owns_wfd; /* wfd is stdout reopened non-blocking, so we close it */
+	bool raw;      /* saved holds the modes to restore */
 	struct termios saved;
 };
 
@@ -45,6 +50,21 @@ static int uarth_raw(struct uarth *h)
 	return 0;
 }
 
+/*
+ * A non-blocking descriptor of our own for stdout when it is a terminal or a
+ * pipe. A regular file never blocks, and reopening it would write from
+ * offset 0 over what others wrote, so files (and failures) keep fd 1.
+ */
+static int uarth_stdout(void)
+{
+	struct stat st;
+	if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		return STDOUT_FILENO;
+	}
+	int fd = open("/proc/self/fd/1", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return fd >= 0 ? fd : STDOUT_FILENO;
+}
+
 int uarth_open(const char *path, struct uarth **out)
 {
 	struct uarth *h = calloc(1, sizeof(*h));
@@ -53,9 +73,10 @@ int uarth_open(const char *path, struct uarth **out)
 	}
 	if (path == NULL) {
 		h->rfd = STDIN_FILENO;
-		h->wfd = STDOUT_FILENO;
+		h->wfd = uarth_stdout();
+		h->owns_wfd = h->wfd != STDOUT_FILENO;
 	} else {
-		h->rfd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		h->rfd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (h->rfd < 0) {
 			int rc = -errno;
 			free(h);
@@ -68,6 +89,9 @@ int uarth_open(const char *path, struct uarth **out)
 	if (rc != 0) {
 		if (h->owns_fd) {
 			close(h->rfd);
+		}
+		if (h->owns_wfd) {
+			close(h->wfd);
 		}
 		free(h);
 		return rc;
@@ -135,6 +159,9 @@ void uarth_close(struct uarth *h)
 	}
 	if (h->owns_fd) {
 		close(h->rfd);
+	}
+	if (h->owns_wfd) {
+		close(h->wfd);
 	}
 	free(h);
 }

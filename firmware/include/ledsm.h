@@ -122,6 +122,9 @@ const char *ledsm_pattern_name(enum ledsm_pattern p);
  */
 int ledsm_json(const struct ledsm *sm, char *buf, size_t cap);
 
+/* ledsm_json() in the shape of app_hooks.leds_json: ctx is the struct ledsm. */
+int ledsm_json_hook(void *ctx, char *buf, size_t cap);
+
 /*
  * One status line for the console, e.g.
  * "status: ready lan=up wan=down mode=monitor alerts=2 block=off faults=time".

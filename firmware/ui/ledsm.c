@@ -323,6 +323,14 @@ int ledsm_json(const struct ledsm *sm, char *buf, size_t cap)
 	return rc == 0 ? (int)off : -ENOSPC;
 }
 
+int ledsm_json_hook(void *ctx, char *buf, size_t cap)
+{
+	if (ctx == NULL || buf == NULL) {
+		return -EINVAL;
+	}
+	return ledsm_json(ctx, buf, cap);
+}
+
 int ledsm_status_line(const struct ledsm *sm, char *buf, size_t cap)
 {
 	static const char *const modes[] = {"learn", "monitor", "block"};

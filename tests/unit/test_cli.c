@@ -778,6 +778,10 @@ static void test_tty_driver(void **state)
 	assert_true(r > 0);
 	echo[r] = '\0';
 	assert_has(echo, "hello");
+	/* A terminal that stopped reading: the write gives up after its timeout, it never hangs. */
+	static uint8_t flood[1 << 20];
+	memset(flood, 'f', sizeof(flood));
+	assert_int_equal(uart_write(&u, flood, sizeof(flood)), -EAGAIN);
 	uart_close(&u);
 	struct termios after;
 	assert_int_equal(tcgetattr(keep, &after), 0);

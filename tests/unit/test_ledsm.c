@@ -437,6 +437,10 @@ static void test_json_and_status(void **state)
 	assert_non_null(strstr(buf, "\"causes\":[\"overload\",\"time\"]"));
 	assert_int_equal(buf[0], '{');
 	assert_int_equal(buf[n - 1], '}');
+	char viahook[1024];
+	assert_int_equal(ledsm_json_hook(&F.sm, viahook, sizeof(viahook)), n);
+	assert_string_equal(viahook, buf);
+	assert_int_equal(ledsm_json_hook(NULL, viahook, sizeof(viahook)), -EINVAL);
 	/* Every buffer too small is refused, never cut. */
 	for (size_t cap = 0; cap <= (size_t)n; cap++) {
 		char small[1024];
