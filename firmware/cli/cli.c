@@ -567,6 +567,11 @@ static void cli_end_line(struct cli *c)
 		c->line[c->len] = '\0';
 		cli_exec(c, c->line);
 	}
+	/* A spoiled answer is no "yes": a destructive question must not stay open. */
+	if ((c->overflow || c->garbage) && c->confirm) {
+		c->confirm = false;
+		cli_line(c, "factory reset cancelled");
+	}
 	cli_reset_line(c);
 	cli_prompt(c);
 }
@@ -743,7 +748,7 @@ void cli_print(void *cli, const char *line)
 
 void cli_status(struct cli *c, const char *line)
 {
-	if (c == NULL || line == NULL || strncmp(c->status, line, sizeof(c->status)) == 0) {
+	if (c == NULL || line == NULL || strncmp(c->status, line, sizeof(c->status) - 1) == 0) {
 		return;
 	}
 	snprintf(c->status, sizeof(c->status), "%s", line);

@@ -75,7 +75,8 @@ void ledsm_init(struct ledsm *sm);
 
 /*
  * Open the physical LEDs of a board table (tab[i].logical is an enum
- * ledsm_id; a later row for the same logical LED is ignored). drv_ctx is
+ * ledsm_id; a row for a logical LED already open is ignored, so a board
+ * may list a fallback after a LED that might be missing). drv_ctx is
  * given to every driver (the led_rec ring on native_sim). A LED that fails
  * to open (-ENODEV: not on this board) is skipped and counted in errors;
  * the board keeps running. Returns the number of LEDs opened, or -EINVAL.

@@ -100,7 +100,7 @@ void ledsm_activity(struct ledsm *sm, enum ledsm_port port, uint64_t now_ms)
 		return;
 	}
 	/* Merge pulses until the LED has been lit again for a whole dip, or it would stay dark. */
-	if (now_ms >= sm->act_until[port] + CONFIG_LEDSM_ACT_MS) {
+	if (sm->act_until[port] == 0 || now_ms >= sm->act_until[port] + CONFIG_LEDSM_ACT_MS) {
 		sm->act_until[port] = now_ms + CONFIG_LEDSM_ACT_MS;
 	}
 }

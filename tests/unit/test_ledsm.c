@@ -210,7 +210,13 @@ static void test_activity_flicker(void **state)
 	(void)state;
 	ledsm_set_ready(&F.sm, true);
 	ledsm_set_link(&F.sm, LEDSM_PORT_WAN, true);
+	/* Even the very first frame after power-on shows. */
+	ledsm_activity(&F.sm, LEDSM_PORT_WAN, 5);
+	ledsm_tick(&F.sm, 5);
+	assert_false(ledsm_lit(&F.sm, LEDSM_WAN));
 	run_to(1000);
+	assert_true(ledsm_lit(&F.sm, LEDSM_WAN));
+	led_rec_clear(&F.rec);
 	/* One frame: a dip of CONFIG_LEDSM_ACT_MS. */
 	ledsm_activity(&F.sm, LEDSM_PORT_WAN, 1000);
 	uint32_t wait = ledsm_tick(&F.sm, 1000);
