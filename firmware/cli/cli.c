@@ -374,7 +374,10 @@ static void cmd_ack(struct cli *c, char *args)
 		return;
 	}
 	int rc = app_ack(c->app, id);
-	if (rc == -ENOENT) {
+	if (rc == -ENOENT && id == 0) {
+		/* Nothing to acknowledge is what the user wanted, not a failure. */
+		cli_line(c, "ok: no alerts to acknowledge");
+	} else if (rc == -ENOENT) {
 		cli_linef(c, "error: no alert %u", id);
 	} else if (id == 0) {
 		cli_result(c, rc, NULL, "ok: all alerts acknowledged");

@@ -517,6 +517,8 @@ static void test_ack(void **state)
 	A.ack_rc = -ENOENT;
 	o = type("ack 99\r");
 	assert_has(o, "error: no alert 99");
+	o = type("ack\r");
+	assert_has(o, "ok: no alerts to acknowledge");
 	static const char *const bad[] = {"ack x\r", "ack 0\r", "ack 1 2\r", "ack 4294967296\r"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		A.ack_calls = 0;
