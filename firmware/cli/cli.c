@@ -95,10 +95,31 @@ static void cli_puts(struct cli *c, const char *s)
 	cli_write(c, s, strlen(s));
 }
 
+/*
+ * Text that did not come from the console itself: alert fields carry names
+ * learned from the network (DNS, SNI, Host), so a hostile name could hold
+ * escape sequences that rewrite the operator's screen. Anything but
+ * printable ASCII goes out as '?'.
+ */
+static void cli_text(struct cli *c, const char *s)
+{
+	char chunk[64];
+	size_t n = 0;
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		chunk[n++] = (ch >= 0x20 && ch <= 0x7e) ? (char)ch : '?';
+		if (n == sizeof(chunk)) {
+			cli_write(c, chunk, n);
+			n = 0;
+		}
+	}
+	cli_write(c, chunk, n);
+}
+
 /* One output line; the console always ends lines with CR LF, as a serial line needs. */
 static void cli_line(struct cli *c, const char *s)
 {
-	cli_puts(c, s);
+	cli_text(c, s);
 	cli_puts(c, "\r\n");
 }
 
@@ -114,7 +135,10 @@ static void cli_linef(struct cli *c, const char *fmt, ...)
 	if (n < 0) {
 		return;
 	}
-	/* A longer line is cut; only JSON answers can be that long, and they do not use this. */
+	/*
+	 * A longer line is cut. Values of unbounded length (JSON answers, config
+	 * values) are printed with cli_puts instead; what comes here is short.
+	 */
 	cli_line(c, buf);
 }
 
@@ -169,18 +193,14 @@ static void cli_result(struct cli *c, int rc, const char *msg, const char *ok)
 /* Print a JSON value compactly after a label; large values stay on one line. */
 static void cli_json_kv(struct cli *c, const char *key, const cJSON *v)
 {
+	cli_text(c, key);
+	cli_puts(c, ": ");
 	if (cJSON_IsString(v)) {
-		cli_linef(c, "%s: %s", key, v->valuestring);
+		cli_line(c, v->valuestring);
 		return;
 	}
 	char *s = cJSON_PrintUnformatted(v);
-	if (s == NULL) {
-		cli_linef(c, "%s: ?", key);
-		return;
-	}
-	cli_puts(c, key);
-	cli_puts(c, ": ");
-	cli_line(c, s);
+	cli_line(c, s != NULL ? s : "?");
 	cJSON_free(s);
 }
 
@@ -444,10 +464,13 @@ static void cmd_config(struct cli *c, char *args)
 	}
 	int rc = app_config_get(c->app, key, c->out, CONFIG_CLI_OUT_MAX);
 	if (rc < 0) {
-		cli_linef(c, "error: %s: %s", key, rc == -ENOENT ? "no such key" : cli_errstr(rc));
+		cli_linef(c, "error: %s: %s", key,
+			  (rc == -ENOENT || rc == -EINVAL) ? "no such key" : cli_errstr(rc));
 		return;
 	}
-	cli_linef(c, "%s = %s", key, c->out);
+	cli_text(c, key);
+	cli_puts(c, " = ");
+	cli_line(c, c->out);
 }
 
 static void cmd_allow(struct cli *c, char *args)

@@ -4,8 +4,9 @@
  * The input is what a serial line delivers. Whatever it holds, the console
  * must not crash, must never echo a byte a terminal could misread (only
  * printable ASCII, CR, LF, BS and the ESC of its own "ESC [K" erase may
- * come out), and must only hand the app arguments that are printable and
- * no longer than a line. Seeds live in tests/corpus/cli/.
+ * come out, even when the app's answers carry hostile names), and must
+ * only hand the app arguments that are printable and no longer than a
+ * line. Seeds live in tests/corpus/cli/.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -40,14 +41,17 @@ static void fz_arg(const char *s)
 int app_status_json(struct app *a, char *buf, size_t cap)
 {
 	a->calls++;
-	return (int)strlen(strncpy(buf, "{\"mode\":\"block\",\"n\":[1,2]}", cap - 1));
+	/* Hostile text from the network must come out defused (see fz_write). */
+	return (int)strlen(
+		strncpy(buf, "{\"mode\":\"bl\\u001b[2Jock\",\"n\":[1,\"\\u009b\"]}", cap - 1));
 }
 
 int app_alerts_json(struct app *a, const char *filter, char *buf, size_t cap)
 {
 	a->calls++;
 	fz_arg(filter);
-	return (int)strlen(strncpy(buf, "[{\"alert_id\":1,\"remote_ip\":\"192.0.2.1\"}]", cap - 1));
+	return (int)strlen(
+		strncpy(buf, "[{\"alert_id\":1,\"remote_name\":\"a\\u0007\\u00ff\\r\"}]", cap - 1));
 }
 
 int app_config_get(const struct app *a, const char *key, char *buf, size_t cap)
@@ -123,8 +127,9 @@ static int fz_write(struct uart *u, const uint8_t *buf, size_t len)
 	(void)u;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t b = buf[i];
+		bool own_erase = b == 0x1b && i + 2 < len && buf[i + 1] == '[' && buf[i + 2] == 'K';
 		bool ok = (b >= 0x20 && b <= 0x7e) || b == '\r' || b == '\n' || b == '\b' ||
-			  b == 0x1b;
+			  own_erase;
 		if (!ok) {
 			abort();
 		}

@@ -141,6 +141,18 @@ int app_config_get(const struct app *a, const char *key, char *buf, size_t cap)
 	if (strcmp(key, "mode") == 0) {
 		return snprintf(buf, cap, "\"monitor\"");
 	}
+	if (strcmp(key, "allow") == 0) {
+		/* Longer than any fixed line buffer: must come out whole. */
+		size_t off = 0;
+		buf[off++] = '[';
+		for (int i = 0; i < 100; i++) {
+			off += (size_t)snprintf(buf + off, cap - off, "%s\"host%03d.example.com\"",
+						i ? "," : "", i);
+		}
+		buf[off++] = ']';
+		buf[off] = '\0';
+		return (int)off;
+	}
 	return -ENOENT;
 }
 
@@ -493,6 +505,18 @@ static void test_alerts(void **state)
 		      "31000000 bytes block (acked)\r\n");
 	/* Missing fields show as "-", never as garbage. */
 	assert_has(o, "#6 - - -> 198.51.100.1:21 - - -1 bytes -\r\n");
+	/* A name learned from the network cannot drive the operator's terminal. */
+	A.alerts_json =
+		"[{\"alert_id\":8,\"remote_name\":\"evil\\u001b[2J\\u009b31m\\r\\nx\",\"lan_ip\":"
+		"\"\\u0007\"}]";
+	o = type("alerts\r");
+	assert_has(o, "#8 - ? -> evil?[2J??31m??x:-1");
+	assert_lacks(o, "\x1b[2J");
+	assert_lacks(o, "\x07");
+	A.status_json = "{\"name\\u001b]0;pwn\\u0007\":\"a\\u001bb\",\"list\":[\"\\u001b\"]}";
+	o = type("status\r");
+	assert_has(o, "name?]0;pwn?: a?b\r\n");
+	assert_has(o, "list: [\"\\u001b\"]\r\n");
 	A.alerts_json = "{\"alerts\":[]}";
 	o = type("alerts\r");
 	assert_has(o, "no alerts");
@@ -535,6 +559,9 @@ static void test_config(void **state)
 	assert_has(o, "threshold_mb = 20\r\n");
 	o = type("config get mode\r");
 	assert_has(o, "mode = \"monitor\"");
+	o = type("config get allow\r");
+	assert_has(o, "\"host000.example.com\",");
+	assert_has(o, ",\"host099.example.com\"]\r\n");
 	o = type("config get nosuch\r");
 	assert_has(o, "error: nosuch: no such key");
 	o = type("config get bad/key\r");
