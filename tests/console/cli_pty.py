@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Drive the leaktap serial console through a pseudo-terminal.
 
-    tests/console/cli_pty.py [--hangup-exits] [--timeout S] -- COMMAND [ARGS...]
+    tests/console/cli_pty.py [--hangup-exits] [--no-password] [--timeout S] -- COMMAND [ARGS...]
 
 Starts COMMAND with its stdin, stdout and stderr on the slave side of a new
 pty (as native_sim's console is stdio), then types at it like a person on a
@@ -15,7 +15,11 @@ COMMAND is the real firmware once the board's main wires the console
 (build/leaktap ...), or build/asan/tests/cli_host, the console alone over
 an app stand-in. --hangup-exits also checks that COMMAND exits by itself
 (status 0) when the terminal hangs up, which cli_host does; the firmware
-keeps forwarding instead, so it is not asked of it.
+keeps forwarding instead, so it is not asked of it. --no-password skips the
+first-boot password check of the banner (a state directory that already has
+a password). The status line is checked adaptively: one must appear, and
+when it shows unacknowledged alerts, "ack" must bring a new one with
+alerts=0.
 
 Every wait is bounded (--timeout per answer, default 10 s) and the child is
 killed at the end whatever happened.
@@ -39,6 +43,10 @@ class Console:
                                      start_new_session=True, close_fds=True)
         os.close(slave)
         self.buf = b""
+        self.log = b""  # everything the console printed, for its status lines
+
+    def statuses(self):
+        return re.findall(rb"status: [^\r\n]*", self.log)
 
     def read_until(self, pattern, timeout=None):
         """Read until regex pattern (bytes) matches the unread output; return it or None."""
@@ -63,6 +71,7 @@ class Console:
             if not chunk:
                 return None
             self.buf += chunk
+            self.log += chunk
 
     def send(self, data):
         os.write(self.master, data)
@@ -75,10 +84,12 @@ class Console:
             if not r:
                 return
             try:
-                if not os.read(self.master, 65536):
-                    return
+                chunk = os.read(self.master, 65536)
             except OSError:
                 return
+            if not chunk:
+                return
+            self.log += chunk
 
     def cmd(self, line):
         """Type one line (bytes) and return the output up to the next prompt, or None.
@@ -145,11 +156,12 @@ def show(out):
     return repr(out[-400:]) if out is not None else "no answer (timeout or hangup)"
 
 
-def run_checks(con, t):
+def run_checks(con, t, want_password):
     out = con.read_until(re.escape(PROMPT), timeout=max(con.timeout, 20))
     t.check("banner", has(out, "leaktap") and has(out, "management:"), show(out))
-    t.check("banner first-boot password", out is not None and re.search(
-        rb"first-boot password: \S+", out) is not None, show(out))
+    if want_password:
+        t.check("banner first-boot password", out is not None and re.search(
+            rb"first-boot password: \S+", out) is not None, show(out))
 
     out = con.cmd(b"help")
     names = ["help", "status", "alerts", "ack", "config", "allow", "passwd-reset",
@@ -225,8 +237,17 @@ def run_checks(con, t):
             and (has(out, "no alerts") or re.search(rb"#\d+ ", out) is not None), show(out))
     out = con.cmd(b"alerts 0")
     t.check("alerts bad count", has(out, "error: usage"), show(out))
+    con.drain()
+    before = con.statuses()
+    t.check("status line printed", bool(before), "no 'status: ' line seen so far")
     out = con.cmd(b"ack")
     t.check("ack", has(out, "ok") and not has(out, "error"), show(out))
+    if before and not re.search(rb"alerts=0\b", before[-1]):
+        # Acknowledging every alert changes the status: a new line must say so.
+        con.drain(quiet=0.5, limit=3.0)
+        after = con.statuses()[len(before):]
+        t.check("status line on change", any(re.search(rb"alerts=0\b", s) for s in after),
+                f"after ack: {after!r}")
     out = con.cmd(b"ack banana")
     t.check("ack bad id", has(out, "error: usage"), show(out))
 
@@ -242,11 +263,14 @@ def run_checks(con, t):
 def main():
     args = sys.argv[1:]
     hangup_exits = False
+    want_password = True
     timeout = 10.0
     while args and args[0] != "--":
         a = args.pop(0)
         if a == "--hangup-exits":
             hangup_exits = True
+        elif a == "--no-password":
+            want_password = False
         elif a == "--timeout" and args:
             timeout = float(args.pop(0))
         else:
@@ -263,7 +287,7 @@ def main():
         print(f"cli_pty.py: cannot start {argv[0]}: {e}", file=sys.stderr)
         return 2
     try:
-        run_checks(con, t)
+        run_checks(con, t, want_password)
         if hangup_exits:
             con.close()
             try:
