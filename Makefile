@@ -35,7 +35,10 @@ FUZZ_SRCS := $(wildcard firmware/*/fuzz_*.c)
 FW_SRCS := $(filter-out firmware/detect/% firmware/mgmt/% $(FUZZ_SRCS),$(wildcard firmware/*/*.c)) $(DET_SRC)
 DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pcap*.c)) \
 	$(if $(filter y,$(CONFIG_STOR_FILE)),$(wildcard drivers/storage/stor_file*.c)) \
-	$(if $(filter y,$(CONFIG_STOR_MEM)),drivers/storage/stor_mem.c)
+	$(if $(filter y,$(CONFIG_STOR_MEM)),drivers/storage/stor_mem.c) \
+	$(if $(filter y,$(CONFIG_LED_SYSFS)),$(wildcard drivers/led/led_sysfs*.c)) \
+	$(if $(filter y,$(CONFIG_LED_REC)),drivers/led/led_rec.c) \
+	$(if $(filter y,$(CONFIG_UART_STDIO)),drivers/uart/uart_stdio.c drivers/uart/uart_tty_host.c)
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c))
 # The web page (firmware/web/) is embedded gzipped as a generated C file.
 WEB_FILES := $(wildcard firmware/web/*)
@@ -144,12 +147,17 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRCS))
 $(B)/asan/crash/stor_torture: $(B)/asan/obj/tests/crash/stor_torture.o $(B)/asan/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
-asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/crash/stor_torture $(B)/asan/httpd_live
+asan: $(B)/asan/leaktap $(UNIT_BINS) $(B)/asan/crash/stor_torture $(B)/asan/httpd_live $(B)/asan/tests/cli_host
 
 # The web server alone on a live interface, for tests/lab/httpd_live.sh.
 $(B)/asan/httpd_live: $(B)/asan/obj/tests/lab/httpd_live.o $(B)/asan/libcore.a \
 		$(B)/asan/libmgmt.a $(B)/asan/liblwip.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LIBS)
+
+# The console alone over an app stand-in, for tests/console/cli_pty.py.
+$(B)/asan/tests/cli_host: $(B)/asan/obj/tests/console/cli_host.o $(B)/asan/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
