@@ -91,4 +91,17 @@ struct auth_stats {
 };
 void auth_get_stats(const struct auth *a, struct auth_stats *st);
 
+/*
+ * Why the stored credentials were not used at auth_create() ("auth.json:
+ * bad salt"), or "" when they loaded (or there were none). When set, the
+ * device started as on first boot with a one-time password.
+ */
+const char *auth_load_error(const struct auth *a);
+
+/*
+ * Compare n bytes of a and b in time that depends only on n. True when
+ * equal. For every secret comparison (hashes, tokens).
+ */
+bool auth_ct_equal(const void *a, const void *b, size_t n);
+
 #endif /* LEAKTAP_AUTH_H */
