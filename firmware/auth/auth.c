@@ -452,6 +452,19 @@ int auth_check(struct auth *a, const char *session, uint64_t now_ms, bool *must_
 	return 0;
 }
 
+int auth_session_info(const struct auth *a, const char *session, struct auth_session_out *out)
+{
+	const struct auth_sess *s = sess_find(a, session);
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL) {
+		return -EACCES;
+	}
+	memcpy(out->csrf, s->csrf, sizeof(out->csrf));
+	out->must_change = s->must_change;
+	return 0;
+}
+
 int auth_check_csrf(const struct auth *a, const char *session, const char *csrf)
 {
 	const struct auth_sess *s = sess_find(a, session);

@@ -63,6 +63,13 @@ int auth_login(struct auth *a, const struct auth_src *src, const char *password,
  */
 int auth_check(struct auth *a, const char *session, uint64_t now_ms, bool *must_change);
 
+/*
+ * The CSRF token and must-change state of a valid session (for a page
+ * reloaded with its cookie). Does not refresh the idle timer. 0 or
+ * -EACCES; out->session is left "".
+ */
+int auth_session_info(const struct auth *a, const char *session, struct auth_session_out *out);
+
 /* 0 when csrf is the session's CSRF token, -EPERM otherwise. */
 int auth_check_csrf(const struct auth *a, const char *session, const char *csrf);
 
