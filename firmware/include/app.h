@@ -49,6 +49,12 @@ struct app_params {
 	struct app_hooks hooks;
 };
 
+/*
+ * From app_create() on, the engine and mgmt read the app's own copy of the
+ * configuration (it calls eng_set_cfg/mgmt_set_cfg), so p->cfg may go
+ * away; destroy the engine and mgmt before the app. NULL when out of
+ * memory or cfg/eng missing.
+ */
 struct app *app_create(const struct app_params *p);
 void app_destroy(struct app *a);
 

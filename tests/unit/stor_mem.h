@@ -32,7 +32,7 @@ struct smem {
 	unsigned writes, appends, renames;
 };
 
-static struct smem_obj *smem_get(struct stor *s, const char *name, bool make)
+static inline struct smem_obj *smem_get(struct stor *s, const char *name, bool make)
 {
 	struct smem *m = s->priv;
 	struct smem_obj *free_o = NULL;
@@ -57,7 +57,7 @@ static struct smem_obj *smem_get(struct stor *s, const char *name, bool make)
 	return free_o;
 }
 
-static bool smem_fail(struct stor *s)
+static inline bool smem_fail(struct stor *s)
 {
 	struct smem *m = s->priv;
 
@@ -68,13 +68,13 @@ static bool smem_fail(struct stor *s)
 	return false;
 }
 
-static int smem_open(struct stor *s)
+static inline int smem_open(struct stor *s)
 {
 	(void)s;
 	return 0;
 }
 
-static int smem_read(struct stor *s, const char *name, uint8_t *buf, size_t cap)
+static inline int smem_read(struct stor *s, const char *name, uint8_t *buf, size_t cap)
 {
 	struct smem_obj *o = smem_get(s, name, false);
 
@@ -88,7 +88,7 @@ static int smem_read(struct stor *s, const char *name, uint8_t *buf, size_t cap)
 	return (int)o->len;
 }
 
-static int smem_write(struct stor *s, const char *name, const uint8_t *buf, size_t len)
+static inline int smem_write(struct stor *s, const char *name, const uint8_t *buf, size_t len)
 {
 	struct smem_obj *o;
 
@@ -105,7 +105,7 @@ static int smem_write(struct stor *s, const char *name, const uint8_t *buf, size
 	return 0;
 }
 
-static int smem_append(struct stor *s, const char *name, const uint8_t *buf, size_t len)
+static inline int smem_append(struct stor *s, const char *name, const uint8_t *buf, size_t len)
 {
 	struct smem_obj *o;
 
@@ -122,14 +122,14 @@ static int smem_append(struct stor *s, const char *name, const uint8_t *buf, siz
 	return 0;
 }
 
-static int64_t smem_size(struct stor *s, const char *name)
+static inline int64_t smem_size(struct stor *s, const char *name)
 {
 	struct smem_obj *o = smem_get(s, name, false);
 
 	return o == NULL ? -ENOENT : (int64_t)o->len;
 }
 
-static int smem_remove(struct stor *s, const char *name)
+static inline int smem_remove(struct stor *s, const char *name)
 {
 	struct smem_obj *o = smem_get(s, name, false);
 
@@ -140,7 +140,7 @@ static int smem_remove(struct stor *s, const char *name)
 	return 0;
 }
 
-static int smem_rename(struct stor *s, const char *from, const char *to)
+static inline int smem_rename(struct stor *s, const char *from, const char *to)
 {
 	struct smem_obj *o;
 
@@ -157,7 +157,7 @@ static int smem_rename(struct stor *s, const char *from, const char *to)
 	return 0;
 }
 
-static void smem_close(struct stor *s)
+static inline void smem_close(struct stor *s)
 {
 	struct smem *m = s->priv;
 
@@ -179,7 +179,7 @@ static const struct stor_ops smem_ops = {
 };
 
 /* Put name = text as if it had been stored earlier (or a torn tail: any bytes). */
-static void smem_put(struct stor *s, const char *name, const void *p, size_t len)
+static inline void smem_put(struct stor *s, const char *name, const void *p, size_t len)
 {
 	struct smem_obj *o = smem_get(s, name, true);
 
@@ -233,7 +233,7 @@ __attribute__((weak)) void stor_close(struct stor *s)
 }
 
 /* Set up s over m (zeroed by the caller). */
-static void smem_init(struct stor *s, struct smem *m)
+static inline void smem_init(struct stor *s, struct smem *m)
 {
 	stor_init(s, &smem_ops, "mem");
 	s->priv = m;
