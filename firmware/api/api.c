@@ -648,7 +648,8 @@ static void asset(const struct http_req *rq, struct http_resp *rs)
 	hdr(rs, "ETag", w->etag);
 	hdr(rs, "Cache-Control", "no-cache");
 	hdr(rs, "Content-Security-Policy",
-	    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+	    "frame-ancestors 'none'");
 	rs->status = 200;
 	rs->content_type = w->content_type;
 	/* Assets exist only compressed; every browser accepts gzip. */
