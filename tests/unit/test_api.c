@@ -1240,6 +1240,36 @@ static void test_system_actions(void **state)
 	assert_int_equal(login(t, strstr(t->log, "password: ") + 10), 200);
 }
 
+/* The console's one-key edits go through the same validation and apply path. */
+static void test_console_keys(void **state)
+{
+	struct tctx *t = *state;
+	char buf[256], msg[CFG_ERR_MAX];
+
+	start(t, false);
+	assert_int_equal(app_config_get(t->app, "threshold_mb", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "10");
+	assert_int_equal(app_config_set(t->app, "threshold_mb", "2", msg, sizeof(msg)), 0);
+	assert_int_equal(app_cfg(t->app)->threshold_bytes, 2000000u);
+	assert_int_equal(app_config_set(t->app, "mgmt.hostname", "\"office\"", msg, sizeof(msg)),
+			 0);
+	assert_true(app_config_get(t->app, "mgmt.hostname", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "\"office\"");
+	assert_string_equal(app_cfg(t->app)->mgmt.hostname, "office");
+	assert_int_equal(app_config_set(t->app, "window_s", "0", msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "window_s"));
+	assert_int_equal(app_config_set(t->app, "window_s", "soon", msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(app_config_set(t->app, "nope", "1", msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(app_config_set(t->app, "mgmt.nope", "1", msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(app_config_get(t->app, "mgmt.", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(app_config_get(t->app, "threshold_mb", buf, 2), -ENOSPC);
+	/* Nothing bad got in: the configuration is what the good edits made it. */
+	assert_int_equal(app_cfg(t->app)->window_s, 600);
+	assert_int_equal(app_allow(t->app, "", true, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(app_reject(t->app, "10.0.0.0/8"), -EINVAL);
+	assert_int_equal(app_reject(t->app, "2001:db8::1"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1260,6 +1290,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_assets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_keys, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
