@@ -68,6 +68,8 @@ struct auth {
 	struct auth_sess sess[CONFIG_AUTH_SESSIONS];
 	struct auth_srcent src[CONFIG_AUTH_SOURCES];
 	struct auth_stats st;
+	uint64_t rate_start_ms; /* start of the current one-second window of password checks */
+	uint32_t rate_n;
 	char load_err[AUTH_ERR_MAX];
 };
 
@@ -406,6 +408,16 @@ int auth_login(struct auth *a, const struct auth_src *src, const char *password,
 		*retry_s = (uint32_t)((e->locked_until_ms - now_ms + 999u) / 1000u);
 		return -EBUSY;
 	}
+	/* Bound the loop time spent hashing, whatever the number of sources. */
+	if (now_ms < a->rate_start_ms || now_ms - a->rate_start_ms >= 1000u) {
+		a->rate_start_ms = now_ms;
+		a->rate_n = 0;
+	}
+	if (a->rate_n >= CONFIG_AUTH_HASHES_PER_S) {
+		*retry_s = 1;
+		return -EBUSY;
+	}
+	a->rate_n++;
 	if (password == NULL || strnlen(password, AUTH_PW_MAX + 1) > AUTH_PW_MAX ||
 	    pw_hash(password, a->salt, a->iter, h) != 0 || !auth_ct_equal(h, a->hash, sizeof(h))) {
 		src_fail(a, e, now_ms);

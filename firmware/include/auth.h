@@ -51,7 +51,9 @@ struct auth_session_out {
 
 /*
  * Check a login. 0 with a new session; -EACCES wrong password; -EBUSY
- * locked out, *retry_s says for how long; -ENOSPC no free session slot.
+ * locked out, or CONFIG_AUTH_HASHES_PER_S checks already ran this second
+ * (all sources together), *retry_s says for how long; -ENOSPC no free
+ * session slot.
  */
 int auth_login(struct auth *a, const struct auth_src *src, const char *password, uint64_t now_ms,
 	       struct auth_session_out *out, uint32_t *retry_s);

@@ -262,6 +262,8 @@ static struct ans req(struct tctx *t, enum http_method m, const char *target, co
 	rq->peer.addr[0] = 192, rq->peer.addr[1] = 168, rq->peer.addr[2] = 1, rq->peer.addr[3] = 50;
 	rq->peer.tls = true;
 
+	/* Requests are 0.3 s apart: logins stay under CONFIG_AUTH_HASHES_PER_S. */
+	t->now += 300;
 	api_handle(t->api, rq, &rs);
 	a.status = rs.status;
 	snprintf(a.ctype, sizeof(a.ctype), "%s", rs.content_type ? rs.content_type : "");

@@ -33,6 +33,7 @@
 #define GOOD_PW2 "another long passphrase"
 
 struct tctx {
+	uint64_t step; /* added to every login's time: logins stay under the per-second bound */
 	struct smem m;
 	struct stor s;
 	struct auth *a;
@@ -77,7 +78,8 @@ static int login(struct tctx *t, const struct auth_src *src, const char *pw, uin
 {
 	uint32_t retry = 0;
 
-	return auth_login(t->a, src, pw, now, out, &retry);
+	t->step += 1000;
+	return auth_login(t->a, src, pw, now + t->step, out, &retry);
 }
 
 /* Boot fresh, log in with the one-time password and set GOOD_PW; returns that session. */
@@ -241,6 +243,26 @@ static void test_lockout(void **state)
 	}
 	/* A success clears the count. */
 	assert_int_equal(auth_login(t->a, &src1, GOOD_PW, now, &o, &retry), 0);
+}
+
+/* However many sources, at most CONFIG_AUTH_HASHES_PER_S password checks run per second. */
+static void test_global_rate(void **state)
+{
+	struct tctx *t = *state;
+	struct auth_session_out o;
+	struct auth_src s = {.family = 6};
+	uint32_t retry = 0;
+
+	boot(t);
+	for (int i = 0; i < CONFIG_AUTH_HASHES_PER_S; i++) {
+		s.addr[15] = (uint8_t)i;
+		assert_int_equal(auth_login(t->a, &s, "wrong password", T0 + 999, &o, &retry),
+				 -EACCES);
+	}
+	s.addr[15] = 200;
+	assert_int_equal(auth_login(t->a, &s, t->otp, T0 + 999, &o, &retry), -EBUSY);
+	assert_int_equal(retry, 1);
+	assert_int_equal(auth_login(t->a, &s, t->otp, T0 + 1999, &o, &retry), 0);
 }
 
 static void test_csrf(void **state)
@@ -446,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pbkdf2_iterations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_boot_otp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_global_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_full, setup, teardown),
