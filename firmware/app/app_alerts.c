@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app_priv.h"
 #include "fmt.h"
@@ -168,7 +167,7 @@ static bool contains_ci(const char *hay, const char *needle)
 	size_t n = strlen(needle);
 
 	for (; *hay != '\0'; hay++) {
-		if (strncasecmp(hay, needle, n) == 0) {
+		if (app_ci_eqn(hay, needle, n)) {
 			return true;
 		}
 	}

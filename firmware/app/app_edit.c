@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app_priv.h"
 #include "fmt.h"
@@ -283,12 +282,32 @@ int app_reject(struct app *a, const char *remote_ip)
 	return 0;
 }
 
+bool app_ci_eqn(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] + 32) : a[i];
+		char y = b[i] >= 'A' && b[i] <= 'Z' ? (char)(b[i] + 32) : b[i];
+		if (x != y) {
+			return false;
+		}
+		if (x == '\0') {
+			return true;
+		}
+	}
+	return true;
+}
+
+static bool ci_eq(const char *a, const char *b)
+{
+	return strlen(a) == strlen(b) && app_ci_eqn(a, b, strlen(a));
+}
+
 /* A name is below suffix when it ends in "." + suffix. */
 static bool below(const char *name, const char *suffix)
 {
 	size_t n = strlen(name), s = strlen(suffix);
 
-	return n > s + 1 && name[n - s - 1] == '.' && strcasecmp(name + n - s, suffix) == 0;
+	return n > s + 1 && name[n - s - 1] == '.' && ci_eq(name + n - s, suffix);
 }
 
 bool app_allowed(const struct cfg *c, const char *ip, const char *name)
@@ -303,7 +322,7 @@ bool app_allowed(const struct cfg *c, const char *ip, const char *name)
 			return true;
 		}
 		if (name != NULL && name[0] != '\0' &&
-		    ((e->kind == CFG_ALLOW_NAME && strcasecmp(name, e->name) == 0) ||
+		    ((e->kind == CFG_ALLOW_NAME && ci_eq(name, e->name)) ||
 		     (e->kind == CFG_ALLOW_SUFFIX && below(name, e->name)))) {
 			return true;
 		}

@@ -59,6 +59,9 @@ int app_jprint(cJSON *j, char *buf, size_t cap);
 /* True when a remote (address text, name or NULL) is covered by the allow list of c. */
 bool app_allowed(const struct cfg *c, const char *ip, const char *name);
 
+/* ASCII case-insensitive equality of n bytes (names are ASCII; no locale, no OS header). */
+bool app_ci_eqn(const char *a, const char *b, size_t n);
+
 /* One line to the console through hooks.log, when there is one. */
 void app_log(const struct app *a, const char *line);
 
