@@ -594,6 +594,21 @@ static bool access_ok(struct api_rq *r, unsigned need)
 	return true;
 }
 
+/* "application/json", optionally with parameters ("; charset=utf-8"), any case. */
+static bool is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = ct[i] >= 'A' && ct[i] <= 'Z' ? (char)(ct[i] + 32) : ct[i];
+		if (c != want[i]) {
+			return false;
+		}
+	}
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
 static void api_route(struct api *api, const struct http_req *rq, struct http_resp *rs)
 {
 	struct api_rq r = {.api = api, .rq = rq, .rs = rs};
@@ -612,6 +627,16 @@ static void api_route(struct api *api, const struct http_req *rq, struct http_re
 	if (rt == NULL) {
 		hdr(rs, "Allow", allow);
 		send_err(rs, 405, NULL, "method not allowed");
+		return;
+	}
+	/*
+	 * A cross-site page can POST text/plain without a preflight, but not
+	 * application/json: requiring it keeps other sites from driving
+	 * logins (guessing, or locking the office out) through a browser.
+	 */
+	if ((rq->method == HTTP_M_POST || rq->method == HTTP_M_PUT) && rt->fn != ep_logout &&
+	    !is_json_type(rq->content_type)) {
+		send_err(rs, 415, NULL, "Content-Type must be application/json");
 		return;
 	}
 	if (!access_ok(&r, rt->need)) {

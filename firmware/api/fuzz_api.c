@@ -128,7 +128,7 @@ static struct fz *fz_get(void)
 
 static bool known_status(int s)
 {
-	static const int ok[] = {200, 202, 400, 401, 403, 404, 405, 429, 500, 503};
+	static const int ok[] = {200, 202, 400, 401, 403, 404, 405, 415, 429, 500, 503};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		if (s == ok[i]) {
@@ -198,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq->body = nl != NULL ? nl + 1 : NULL;
 	rq->body_len = nl != NULL ? size - tlen - 2 : 0;
 	rq->peer.family = 4;
+	strcpy(rq->content_type, "application/json");
 	memset(&rs, 0, sizeof(rs));
 	api_handle(f->api, rq, &rs);
 	check(&rs);

@@ -85,6 +85,7 @@ struct tctx {
 	struct loop loop;
 	struct port lan, wan;
 	uint64_t lan_rx, wan_rx;
+	const char *ctype; /* Content-Type of POST/PUT; NULL = application/json */
 };
 
 /* One answer, copied out of the http_resp. */
@@ -256,6 +257,10 @@ static struct ans req(struct tctx *t, enum http_method m, const char *target, co
 	snprintf(rq->query, sizeof(rq->query), "%s", q ? q + 1 : "");
 	snprintf(rq->session, sizeof(rq->session), "%s", session ? session : "");
 	snprintf(rq->csrf, sizeof(rq->csrf), "%s", csrf ? csrf : "");
+	if (m == HTTP_M_POST || m == HTTP_M_PUT) {
+		snprintf(rq->content_type, sizeof(rq->content_type), "%s",
+			 t->ctype != NULL ? t->ctype : "application/json");
+	}
 	rq->body = (const uint8_t *)body;
 	rq->body_len = body ? strlen(body) : 0;
 	rq->peer.family = 4;
@@ -606,6 +611,30 @@ static void test_lockout(void **state)
 	assert_int_equal(a.status, 400);
 	assert_string_equal(jstr(&a, "field"), "password");
 	ans_free(&a);
+}
+
+/* Bodies must be declared JSON: a cross-site form or text/plain POST is refused first. */
+static void test_content_type(void **state)
+{
+	struct tctx *t = *state;
+	static const char *const bad[] = {"text/plain", "", "application/x-www-form-urlencoded",
+					  "multipart/form-data; boundary=x", "application/jsonx"};
+
+	start(t, false);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t->ctype = bad[i];
+		struct ans a =
+			req(t, HTTP_M_POST, "/api/login", NULL, NULL, "{\"password\":\"x\"}");
+		assert_int_equal(a.status, 415);
+		ans_free(&a);
+	}
+	/* Nothing was counted against the office's address. */
+	t->ctype = "Application/JSON; charset=utf-8";
+	assert_int_equal(login(t, t->otp), 200);
+	t->ctype = "text/plain";
+	assert_int_equal(status_of(t, HTTP_M_PUT, "/api/config", t->session, t->csrf, "{}"), 415);
+	/* Logout carries no body; its CSRF token protects it. */
+	assert_int_equal(status_of(t, HTTP_M_POST, "/api/logout", t->session, t->csrf, NULL), 200);
 }
 
 static void test_csrf(void **state)
@@ -1278,6 +1307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unauthenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_cookie_and_must_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_content_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_good_put, setup, teardown),
