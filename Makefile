@@ -164,7 +164,8 @@ FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRCS)))
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 $(eval $(call VARIANT,$(B)/fuzz,$(CLANG),$(FUZZ_CFLAGS)))
 define FUZZ_BIN
-$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a $(B)/fuzz/libmgmt.a
+$(B)/fuzz/$(basename $(notdir $(1))): $(B)/fuzz/obj/$(1:.c=.o) $(B)/fuzz/libcore.a $(B)/fuzz/libmgmt.a \
+		$(B)/fuzz/liblwip.a
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $$@ $$< -Wl,--start-group \
 		$$(filter %.a,$$^) -Wl,--end-group $$(LIBS)
 endef

@@ -4,7 +4,7 @@
  * because stdin's file status flags are shared with the shell that started
  * us and would stay changed after we exit. Writes must not block either (a
  * terminal that stopped reading would stall forwarding), so they go to a
- * descriptor of our own opened with O_NONBLOCK: the tty itself, or stdout
+ * descriptor of our own opened with O_NONBLOCK: the tty itself, or stderr
  * reopened through /proc when it is a terminal or a pipe.
  */
 #include "uart_priv.h"
@@ -51,18 +51,20 @@ static int uarth_raw(struct uarth *h)
 }
 
 /*
- * A non-blocking descriptor of our own for stdout when it is a terminal or a
- * pipe. A regular file never blocks, and reopening it would write from
- * offset 0 over what others wrote, so files (and failures) keep fd 1.
+ * The console writes to stderr, not stdout: on native_sim stdout carries
+ * the alert JSON lines (docs/alerts.md), which scripts read line by line.
+ * A non-blocking descriptor of our own for stderr when it is a terminal or
+ * a pipe. A regular file never blocks, and reopening it would write from
+ * offset 0 over what others wrote, so files (and failures) keep fd 2.
  */
 static int uarth_stdout(void)
 {
 	struct stat st;
-	if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-		return STDOUT_FILENO;
+	if (fstat(STDERR_FILENO, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		return STDERR_FILENO;
 	}
-	int fd = open("/proc/self/fd/1", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	return fd >= 0 ? fd : STDOUT_FILENO;
+	int fd = open("/proc/self/fd/2", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return fd >= 0 ? fd : STDERR_FILENO;
 }
 
 int uarth_open(const char *path, struct uarth **out)
@@ -74,7 +76,7 @@ int uarth_open(const char *path, struct uarth **out)
 	if (path == NULL) {
 		h->rfd = STDIN_FILENO;
 		h->wfd = uarth_stdout();
-		h->owns_wfd = h->wfd != STDOUT_FILENO;
+		h->owns_wfd = h->wfd != STDERR_FILENO;
 	} else {
 		h->rfd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (h->rfd < 0) {

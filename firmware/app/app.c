@@ -6,7 +6,6 @@
  * Not packet-path code: documents are built with cJSON (which escapes every
  * string), and may allocate. The management stack lives in a separate
  * library (libmgmt.a) that an image without it does not link, so the two
- * mgmt calls are weak references, checked before use.
  */
 #include "app.h"
 
@@ -22,9 +21,6 @@
 #include "mgmt.h"
 
 #define APP_CFG_TEXT_MAX (64u * 1024u)
-
-void mgmt_get_status(const struct mgmt *m, struct mgmt_status *st) __attribute__((weak));
-void mgmt_set_cfg(struct mgmt *m, const struct cfg *cfg) __attribute__((weak));
 
 const char *app_jstr(const cJSON *o, const char *key)
 {
@@ -81,10 +77,18 @@ struct app *app_create(const struct app_params *p)
 	a->start_ms = brd_now_ms();
 	/* From here on the engine reads the app's copy, whatever happens to p->cfg. */
 	eng_set_cfg(a->eng, a->cur);
-	if (a->mgmt != NULL && mgmt_set_cfg != NULL) {
+	if (a->mgmt != NULL) {
 		mgmt_set_cfg(a->mgmt, a->cur);
 	}
 	return a;
+}
+
+void app_set_mgmt(struct app *a, struct mgmt *m)
+{
+	a->mgmt = m;
+	if (m != NULL) {
+		mgmt_set_cfg(m, a->cur);
+	}
 }
 
 void app_destroy(struct app *a)
@@ -267,7 +271,7 @@ static void add_mgmt(const struct app *a, cJSON *j)
 	char txt[64];
 	cJSON *m;
 
-	if (a->mgmt == NULL || mgmt_get_status == NULL) {
+	if (a->mgmt == NULL) {
 		cJSON_AddNullToObject(j, "mgmt");
 		return;
 	}
@@ -411,7 +415,7 @@ int app_commit(struct app *a)
 	a->cur = a->spare;
 	a->spare = old;
 	eng_set_cfg(a->eng, a->cur);
-	if (a->mgmt != NULL && mgmt_set_cfg != NULL) {
+	if (a->mgmt != NULL) {
 		mgmt_set_cfg(a->mgmt, a->cur);
 	}
 	app_log(a, "config: new configuration applied");

@@ -130,7 +130,7 @@ static int drain(struct loop *l, struct port *from, struct port *to, enum eng_si
 
 int loop_run(struct loop *l)
 {
-	int fds[2];
+	int fds[2 + LOOP_WAKE_MAX];
 	size_t nfd = 0;
 	int fd = port_fd(l->lan);
 	if (fd < 0) {
@@ -143,6 +143,9 @@ int loop_run(struct loop *l)
 			return fd;
 		}
 		fds[nfd++] = fd;
+	}
+	for (size_t i = 0; i < l->n_wake && i < LOOP_WAKE_MAX; i++) {
+		fds[nfd++] = l->wake_fds[i];
 	}
 	while (!*l->stop) {
 		if (l->tick != NULL) {

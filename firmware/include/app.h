@@ -58,6 +58,12 @@ struct app_params {
 struct app *app_create(const struct app_params *p);
 void app_destroy(struct app *a);
 
+/*
+ * Attach the management stack once it exists (it is created after the app,
+ * because its web server answers through the app). NULL detaches.
+ */
+void app_set_mgmt(struct app *a, struct mgmt *m);
+
 /* The configuration in force. */
 const struct cfg *app_cfg(const struct app *a);
 

@@ -14,6 +14,8 @@
 
 struct mgmt;
 
+#define LOOP_WAKE_MAX 2
+
 struct loop {
 	struct eng *eng;
 	struct port *lan;         /* office side (inline) or the only input (replay, tap) */
@@ -29,6 +31,12 @@ struct loop {
 	 * received frame first; polled every pass; bounds the sleep.
 	 */
 	struct mgmt *mgmt;
+	/*
+	 * Other descriptors that end the sleep when readable (the console);
+	 * the tick serves them. At most LOOP_WAKE_MAX.
+	 */
+	const int *wake_fds;
+	size_t n_wake;
 	/* Counters of the loop itself. */
 	uint64_t fwd_frames;
 	uint64_t fwd_errors;

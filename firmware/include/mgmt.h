@@ -101,7 +101,22 @@ struct mgmt_status {
 	uint64_t http_requests;
 	uint64_t http_rejected; /* connections refused for lack of slots, requests answered 4xx by
 				   the reader */
+	bool syslog_up;         /* export: syslog target reachable (TCP connected / UDP resolved) */
+	bool mqtt_up;           /* export: MQTT session accepted */
+	uint32_t export_queued; /* alerts waiting for a target */
+	uint64_t export_sent;   /* alerts a target confirmed (TCP ack, PUBACK) or UDP sent */
+	uint64_t export_dropped; /* alerts dropped by a full export queue */
 };
 void mgmt_get_status(const struct mgmt *m, struct mgmt_status *st);
+
+/*
+ * Export (syslog RFC 5424 and MQTT, targets from cfg.syslog / cfg.mqtt):
+ * queue one alert line for every configured target; delivered by
+ * mgmt_poll() once the appliance has an address (docs/export.md).
+ */
+void mgmt_export_alert_line(struct mgmt *m, const char *line, size_t len);
+
+/* The status document MQTT keeps retained on <prefix>/<hostname>/status (latest wins). */
+void mgmt_export_status_doc(struct mgmt *m, const char *json, size_t len);
 
 #endif /* LEAKTAP_MGMT_H */

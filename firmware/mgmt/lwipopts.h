@@ -63,7 +63,7 @@
 #define LWIP_DNS                       1
 #define DNS_TABLE_SIZE                 CONFIG_MGMT_DNS_CACHE
 #define LWIP_ALTCP                     1
-#define SO_REUSE 1 /* a restarted web server rebinds 80/443 past TIME_WAIT */
+#define SO_REUSE                       1 /* a restarted web server rebinds 80/443 past TIME_WAIT */
 #define LWIP_NETIF_HOSTNAME            1 /* DHCP option 12: the router's lease list shows the name */
 #define LWIP_NETIF_STATUS_CALLBACK     1
 #define LWIP_NETIF_LINK_CALLBACK       1

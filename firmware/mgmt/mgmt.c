@@ -18,19 +18,10 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "mgmt_export.h"
 #if LWIP_MDNS_RESPONDER
 #include "lwip/apps/mdns.h"
 #endif
-
-/*
- * The web server is a separate part (mgmt_httpd.c). Until it is linked in,
- * these weak references stay NULL and the stack runs without it; the
- * Makefile links libmgmt.a whole, so once mgmt_httpd.o is in the archive
- * the references resolve to it without anything else naming it.
- */
-#pragma weak mgmt_httpd_start
-#pragma weak mgmt_httpd_stop
-#pragma weak mgmt_httpd_get_stats
 
 /*
  * lwIP's own state is global, so these two are too: whether lwip_init()
@@ -108,10 +99,6 @@ static int httpd_start(struct mgmt *m)
 	if (m->p.http == NULL) {
 		return 0;
 	}
-	if (mgmt_httpd_start == NULL) {
-		mgmt_log(m, "mgmt: no web server in this build");
-		return 0;
-	}
 	struct mgmt_httpd_params hp = {
 		.http = m->p.http,
 		.http_ctx = m->p.http_ctx,
@@ -151,7 +138,8 @@ struct mgmt *mgmt_create(const struct mgmt_params *p)
 #ifdef CONFIG_TEST_FAULTS
 	discard_start(m);
 #endif
-	if (mgmt_addr_start(m) != 0 || httpd_start(m) != 0) {
+	m->exp = mgmt_export_create(p->cfg);
+	if (m->exp == NULL || mgmt_addr_start(m) != 0 || httpd_start(m) != 0) {
 		mgmt_destroy(m);
 		return NULL;
 	}
@@ -163,7 +151,7 @@ void mgmt_destroy(struct mgmt *m)
 	if (m == NULL) {
 		return;
 	}
-	if (m->httpd != NULL && mgmt_httpd_stop != NULL) {
+	if (m->httpd != NULL) {
 		mgmt_httpd_stop(m->httpd);
 	}
 #ifdef CONFIG_TEST_FAULTS
@@ -171,6 +159,7 @@ void mgmt_destroy(struct mgmt *m)
 		tcp_close(m->test_listener);
 	}
 #endif
+	mgmt_export_destroy(m->exp);
 	/* Going away is not an address loss worth a log line. */
 	netif_set_status_callback(&m->nif, NULL);
 	mgmt_addr_stop(m);
@@ -188,6 +177,7 @@ void mgmt_poll(struct mgmt *m)
 	}
 	sys_check_timeouts();
 	mgmt_addr_poll(m);
+	mgmt_export_poll(m->exp, ip4_addr_get_u32(netif_ip4_addr(&m->nif)) != 0);
 }
 
 uint32_t mgmt_sleep_ms(const struct mgmt *m)
@@ -208,6 +198,7 @@ void mgmt_set_cfg(struct mgmt *m, const struct cfg *cfg)
 	struct mgmt_addr_cfg ac;
 	mgmt_addr_cfg_copy(&ac, cfg);
 	m->cfg = cfg; /* from_wan is read from here on every connection attempt */
+	mgmt_export_set_cfg(m->exp, cfg);
 	if (memcmp(&ac, &m->ac, sizeof(ac)) == 0) {
 		return;
 	}
@@ -250,11 +241,32 @@ void mgmt_get_status(const struct mgmt *m, struct mgmt_status *st)
 	st->rx_frames = m->rx_frames;
 	st->tx_frames = m->tx_frames;
 	st->refused_wan = m->refused_wan;
-	if (m->httpd != NULL && mgmt_httpd_get_stats != NULL) {
+	if (m->httpd != NULL) {
 		struct mgmt_httpd_stats hs;
 		mgmt_httpd_get_stats(m->httpd, &hs);
 		st->http_conns = hs.conns;
 		st->http_requests = hs.requests;
 		st->http_rejected = hs.rejected;
+	}
+	struct mgmt_export_stats xs;
+	mgmt_export_get_stats(m->exp, &xs);
+	st->syslog_up = xs.syslog_up;
+	st->mqtt_up = xs.mqtt_up;
+	st->export_queued = xs.syslog_queued + xs.mqtt_queued;
+	st->export_sent = xs.syslog_sent + xs.mqtt_sent;
+	st->export_dropped = xs.dropped;
+}
+
+void mgmt_export_alert_line(struct mgmt *m, const char *line, size_t len)
+{
+	if (m != NULL) {
+		mgmt_export_alert(m->exp, line, len);
+	}
+}
+
+void mgmt_export_status_doc(struct mgmt *m, const char *json, size_t len)
+{
+	if (m != NULL) {
+		mgmt_export_status(m->exp, json, len);
 	}
 }

@@ -64,6 +64,7 @@ struct mgmt {
 	struct mgmt_addr_cfg ac;
 	struct netif nif;
 	struct mgmt_httpd *httpd;
+	struct mgmt_export *exp;       /* syslog and MQTT */
 	struct tcp_pcb *test_listener; /* test builds: TCP discard on port 9 */
 
 	/* Addressing state. */
