@@ -123,6 +123,7 @@ savedefconfig: $(CONFIG)
 $(AUTOCONF): $(CONFIG) $(KCONFIG_FILES)
 	@mkdir -p $(@D)
 	$(PY) -m genconfig --header-path $@ Kconfig
+	@touch $@
 
 $(LWIPDIR)/Filelists.mk:
 	tools/bootstrap --deps-only
