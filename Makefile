@@ -96,7 +96,7 @@ LWIP_INC := -isystem $(LWIPDIR)/include -Ifirmware/mgmt
 # lwIP is foreign code: its own flags, our warnings do not apply to it.
 LWIP_CFLAGS := -std=gnu99 -w
 
-.PHONY: all release asan fuzz test run bench defconfig menuconfig savedefconfig \
+.PHONY: all release asan fuzz units test run bench defconfig menuconfig savedefconfig \
 	check-layering format format-check clean distclean bootstrap
 
 all: release
@@ -190,6 +190,14 @@ else
 $(eval $(call VARIANT,$(O),$(CC),$(REL_CFLAGS)))
 release: $(O)/leaktap $(O)/liblwip.a $(O)/libmgmt.a
 	@echo "$(BOARD): $(O)/leaktap"
+# The unit tests for the board's CPU, to run under qemu-user: fault
+# injection on like the asan variant, but no sanitizers (their runtimes do
+# not work reliably under user-mode emulation). Warnings are reported but not
+# errors here: the native variants enforce them on the same code, while GCC's
+# flow-sensitive warnings (maybe-uninitialized, format-truncation) change
+# with the target and -O level and flag test code the native builds accept.
+$(eval $(call VARIANT,$(O)/test,$(CC),-O1 -g -DCONFIG_TEST_FAULTS=1 -Wno-error))
+units: $(patsubst tests/unit/%.c,$(O)/test/tests/%,$(UNIT_SRCS))
 asan fuzz:
 	@echo "make $@ builds for the build host only (run it without BOARD=)" >&2; exit 2
 ifneq ($(CROSS),)
@@ -245,7 +253,7 @@ distclean:
 else
 # A board's tree: objects and image go, its .config stays (distclean: all).
 clean:
-	rm -rf $(O)/obj $(O)/lwip $(O)/*.a $(O)/leaktap $(AUTOCONF)
+	rm -rf $(O)/obj $(O)/lwip $(O)/test $(O)/*.a $(O)/leaktap $(O)/leaktap-qemu-* $(AUTOCONF)
 
 distclean:
 	rm -rf $(O)

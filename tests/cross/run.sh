@@ -4,7 +4,9 @@
 #   1. tools/sysroot + make BOARD=<board> (timed; only what is missing is
 #      built), and `file` must call the image ARM aarch64;
 #   2. tests/replay/test_replay.py and tests/replay/test_lab.py with the arm64
-#      image as LEAKTAP_BIN: every assertion the native build meets;
+#      image as LEAKTAP_BIN: every assertion the native build meets; and the
+#      cmocka unit tests built for the board's CPU (make BOARD=<board> units,
+#      no sanitizers) run under qemu;
 #   3. tests/cross/compare.py: alerts, flows and summaries of the arm64 image
 #      and the native release image on nDPI's captures, the lab corpus and the
 #      replay captures, and the --check-config cases, compared;
@@ -147,6 +149,34 @@ LEAKTAP_BIN=$top/$wrap timeout 900 "$PY" tests/replay/test_lab.py >"$logs/test_l
 add_counts "$logs/test_lab.log" $?
 grep -E '^FAIL' "$logs"/test_replay.log "$logs"/test_lab.log | head -n 20
 echo "     replay suites under $qemu took $((SECONDS - t2)) s"
+
+# --- 2b. the cmocka unit tests, built for the board's CPU -------------------
+t4=$SECONDS
+if make -s -j"$(nproc)" BOARD="$board" units >"$logs/units-build.log" 2>&1; then
+	ok "make BOARD=$board units ($((SECONDS - t4)) s)"
+	for t in "$out"/test/tests/test_*; do
+		name=$(basename "$t")
+		timeout 300 "$qemu" -L "build/sysroot-$arch" "$t" >"$logs/$name.log" 2>&1
+		rc=$?
+		p=$(grep -o '\[  PASSED  \] [0-9]*' "$logs/$name.log" | awk '{s+=$NF} END {print s+0}')
+		f=$(grep -o '\[  FAILED  \] [0-9]*' "$logs/$name.log" | awk '{s+=$NF} END {print s+0}')
+		# A skipped test checked nothing: it counts as failed, as in tests/run.
+		f=$((f + $(grep -o '\[  SKIPPED \] [0-9]*' "$logs/$name.log" | awk '{s+=$NF} END {print s+0}')))
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+		pass=$((pass + p))
+		fail=$((fail + f))
+		if [ "$f" = 0 ]; then
+			echo "     $name under $qemu: $p passed"
+		else
+			echo "FAIL $name under $qemu: $p passed, $f failed (exit $rc; log $logs/$name.log)"
+			grep -E '^\[  (FAILED|ERROR) ' "$logs/$name.log" | head -n 5
+		fi
+	done
+else
+	tail -n 20 "$logs/units-build.log"
+	bad "make BOARD=$board units failed"
+fi
+echo "     unit tests took $((SECONDS - t4)) s"
 
 # --- 3. arm64 against native, input by input --------------------------------
 t3=$SECONDS
