@@ -389,8 +389,8 @@ static void print_port(struct port *p, const char *dev)
 	if (port_stats(p, &st) != 0) {
 		return;
 	}
-	fprintf(stderr, "leaktap: port %s: received %llu frames, sent %llu, kernel drops %llu\n", dev,
-		(unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+	fprintf(stderr, "leaktap: port %s: received %llu frames, sent %llu, kernel drops %llu\n",
+		dev, (unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
 		(unsigned long long)st.drops);
 }
 
