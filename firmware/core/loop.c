@@ -93,15 +93,43 @@ static void budget(struct loop *l, uint64_t t0, int frames)
 	eng_set_shed(l->eng, now < l->shed_until_us);
 }
 
+/*
+ * Send what the batch queued on a port (forwarded frames, and resets the
+ * engine made for either side). A refused frame is counted, not fatal.
+ */
+static void flush(struct loop *l, struct port *p)
+{
+	int r = p != NULL ? port_flush(p) : 0;
+	if (r != 0 && r != -ENOSYS) {
+		l->fwd_errors++;
+	}
+}
+
 /* Drain one port once; returns frames taken or a negative errno. */
 static int drain(struct loop *l, struct port *from, struct port *to, enum eng_side side)
 {
 	struct rx_ctx ctx = {l, side, to, 0};
 	uint64_t t0 = brd_now_us();
 	int n = port_rx_poll(from, CONFIG_PKT_BATCH, on_frame, &ctx);
+	/* The batch leaves at once: queueing adds no more than one batch of delay. */
+	flush(l, to);
+	flush(l, from);
 	budget(l, t0, n);
 	/* A failed send is counted (fwd_errors), not fatal: the link may come back. */
 	return n == -ENODATA ? 0 : n;
+}
+
+/*
+ * Whether to poll again instead of sleeping: for CONFIG_LOOP_BUSY_POLL_US
+ * after the last frame. The answer to a frame just forwarded (a TCP ACK, a
+ * ping reply) usually comes back within tens of microseconds, and waking
+ * from poll() costs about as much again, more when the CPU is shared. An
+ * idle box still sleeps: the spin only follows traffic.
+ */
+static bool keep_polling(uint64_t last_frame_us)
+{
+	return CONFIG_LOOP_BUSY_POLL_US > 0 &&
+	       brd_now_us() - last_frame_us < (uint64_t)CONFIG_LOOP_BUSY_POLL_US;
 }
 
 int loop_run(struct loop *l)
@@ -120,6 +148,7 @@ int loop_run(struct loop *l)
 		}
 		fds[nfd++] = fd;
 	}
+	uint64_t last_frame_us = 0;
 	while (!*l->stop) {
 		if (l->tick != NULL) {
 			l->tick(l->tick_ctx);
@@ -134,6 +163,12 @@ int loop_run(struct loop *l)
 		}
 		/* A full batch means more may be waiting: poll again before sleeping. */
 		if (a == CONFIG_PKT_BATCH || b == CONFIG_PKT_BATCH) {
+			continue;
+		}
+		if (a > 0 || b > 0) {
+			last_frame_us = brd_now_us();
+		}
+		if (keep_polling(last_frame_us)) {
 			continue;
 		}
 		int w = brd_wait(fds, nfd, l->max_wait_ms > 0 ? l->max_wait_ms : 1000);
