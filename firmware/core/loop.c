@@ -126,10 +126,9 @@ static int drain(struct loop *l, struct port *from, struct port *to, enum eng_si
  * from poll() costs about as much again, more when the CPU is shared. An
  * idle box still sleeps: the spin only follows traffic.
  */
-static bool keep_polling(uint64_t last_frame_us)
+static bool keep_polling(uint64_t last_frame_us, uint64_t spin_us)
 {
-	return CONFIG_LOOP_BUSY_POLL_US > 0 &&
-	       brd_now_us() - last_frame_us < (uint64_t)CONFIG_LOOP_BUSY_POLL_US;
+	return spin_us > 0 && brd_now_us() - last_frame_us < spin_us;
 }
 
 int loop_run(struct loop *l)
@@ -149,6 +148,7 @@ int loop_run(struct loop *l)
 		fds[nfd++] = fd;
 	}
 	uint64_t last_frame_us = 0;
+	uint64_t spin_us = CONFIG_LOOP_BUSY_POLL_US; /* a variable: 0 must compile too */
 	while (!*l->stop) {
 		if (l->tick != NULL) {
 			l->tick(l->tick_ctx);
@@ -168,7 +168,7 @@ int loop_run(struct loop *l)
 		if (a > 0 || b > 0) {
 			last_frame_us = brd_now_us();
 		}
-		if (keep_polling(last_frame_us)) {
+		if (keep_polling(last_frame_us, spin_us)) {
 			continue;
 		}
 		int w = brd_wait(fds, nfd, l->max_wait_ms > 0 ? l->max_wait_ms : 1000);
