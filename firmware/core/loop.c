@@ -171,6 +171,12 @@ int loop_run(struct loop *l)
 		if (keep_polling(last_frame_us, spin_us)) {
 			continue;
 		}
+		/*
+		 * Nothing may stay queued across a sleep: frames sent outside a
+		 * receive batch (timers, the management stack) go out now.
+		 */
+		flush(l, l->lan);
+		flush(l, l->wan);
 		int w = brd_wait(fds, nfd, l->max_wait_ms > 0 ? l->max_wait_ms : 1000);
 		if (w < 0 && w != -EINTR) {
 			return w;
