@@ -114,6 +114,18 @@ int port_fd(struct port *p)
 	return p->ops->fd(p);
 }
 
+int port_link(struct port *p)
+{
+	if (p == NULL || !p->is_open) {
+		return -EINVAL;
+	}
+	if (p->ops->link == NULL) {
+		return -ENOSYS;
+	}
+	FAULT(p, "link", -EIO);
+	return p->ops->link(p);
+}
+
 void port_close(struct port *p)
 {
 	if (p == NULL || !p->is_open) {

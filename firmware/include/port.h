@@ -58,6 +58,12 @@ struct port_ops {
 	int (*stats)(struct port *p, struct port_stats *st);
 	/* A descriptor that becomes readable when frames wait; >= 0, or negative errno. */
 	int (*fd)(struct port *p);
+	/*
+	 * Carrier: 1 link up, 0 down (cable pulled, peer down), or negative
+	 * errno. Cheap enough for the loop's tick: a driver that must ask the
+	 * OS samples at most every ~200 ms and answers from its cache between.
+	 */
+	int (*link)(struct port *p);
 };
 
 struct port {
@@ -78,6 +84,8 @@ int port_rx_poll(struct port *p, uint32_t budget, port_rx_cb cb, void *ctx);
 int port_tx(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us);
 int port_stats(struct port *p, struct port_stats *st);
 int port_fd(struct port *p);
+/* 1 link up, 0 down, -ENOSYS when the driver cannot tell, or another negative errno. */
+int port_link(struct port *p);
 void port_close(struct port *p);
 
 #ifdef CONFIG_TEST_FAULTS
