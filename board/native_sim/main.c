@@ -34,7 +34,9 @@
 #include "cli.h"
 #include "ledsm.h"
 #include "uart.h"
+#ifdef CONFIG_LED_REC
 #include "led/led_rec.h"
+#endif
 
 #define CONFIG_FILE_MAX  (1024 * 1024)
 /* run_live's answer when the web page or console asked for a restart. */
@@ -414,7 +416,9 @@ struct live {
 	struct uart con;
 	struct cli *cli;
 	struct ledsm sm;
-	struct led_rec rec;       /* native_sim's LEDs: the recording driver's ring */
+#ifdef CONFIG_LED_REC
+	struct led_rec rec; /* native_sim's LEDs: the recording driver's ring */
+#endif
 	bool led_log;             /* LEAKTAP_LED_LOG=1: one console line per pattern change */
 	uint8_t led_pat[LEDSM_N]; /* patterns last logged */
 	uint64_t t0_ms;           /* boot, for the log's timestamps */
@@ -971,8 +975,12 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 	c = app_cfg(lv.app);
 	ledsm_init(&lv.sm);
 	/* The recording driver needs its ring as context (a sysfs board ignores it). */
+	void *led_ctx = NULL;
+#ifdef CONFIG_LED_REC
 	led_rec_init(&lv.rec);
-	(void)ledsm_attach(&lv.sm, brd_this.leds, brd_this.n_leds, &lv.rec);
+	led_ctx = &lv.rec;
+#endif
+	(void)ledsm_attach(&lv.sm, brd_this.leds, brd_this.n_leds, led_ctx);
 	lv.led_log =
 		getenv("LEAKTAP_LED_LOG") != NULL && strcmp(getenv("LEAKTAP_LED_LOG"), "1") == 0;
 	lv.t0_ms = brd_now_ms();
