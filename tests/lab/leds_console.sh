@@ -12,7 +12,8 @@
 #    the banner names version, board, ports, 10.77.0.250/24 and a first-boot password.
 #  2 link loss: `ip link set upl down` (lan0's peer) -> lan off, fault still off,
 #    status line lan=down; back up -> lan on.
-#  3 an alert: a 2 MB MP4 POST over threshold_mb 1 -> alert fast; status alerts=1.
+#  3 an alert: a 2 MB MP4 POST over threshold_mb 1 -> alert fast; status alerts=1;
+#    GET /api/status (logged in with the banner password) shows leds.alert fast.
 #  4 acknowledge: console `ack` -> alert off.
 #  5 a block: console `config set quarantine_s 6`, `config set mode block` ->
 #    mode double; an upload is cut, alert on while the quarantine holds, and it
@@ -220,6 +221,21 @@ check "alert: MP4 upload over the threshold -> alert LED fast (unacknowledged)" 
 why="$(tail -c "+$m" "$LOG" | grep -ao 'status: [a-z= ]*' | tail -n 1)"
 check "alert: the console status line says alerts=1" \
 	bash -c "tail -c '+$m' '$LOG' | grep -aq 'status: .*alerts=1 '"
+
+# The web page's view of the same LEDs: GET /api/status "leds", logged in with
+# the banner's first-boot password.
+pw=$(tr -d '\r\000' <"$LOG" | sed -n 's/^first-boot password: \([A-Za-z0-9-]*\).*/\1/p' | head -n 1)
+csrf=$(office curl -sk -c "$W/jar" -H 'Content-Type: application/json' \
+	-d "{\"password\":\"$pw\"}" https://10.77.0.250/api/login | sed -n 's/.*"csrf": *"\([0-9a-f]*\)".*/\1/p')
+# A first-boot session must change the password before it may read anything.
+office curl -sk -b "$W/jar" -o /dev/null -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
+	-d "{\"old\":\"$pw\",\"new\":\"lab-leds-console-pw\"}" https://10.77.0.250/api/password
+office curl -sk -b "$W/jar" -o "$W/status.json" https://10.77.0.250/api/status
+why="password '$pw'; $(head -c 300 "$W/status.json")"
+check "alert: GET /api/status shows leds.alert fast and leds.lan on" $PY -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["leds"]
+sys.exit(0 if l["alert"]["pattern"] == "fast" and l["lan"]["pattern"] == "on" else 1)' "$W/status.json"
 
 # ===== 4. acknowledge ============================================================
 m=$(mark)
