@@ -590,6 +590,29 @@ static void live_mgmt_line(struct live *lv)
 	}
 }
 
+/*
+ * The board's LEDs, showing the boot pattern (and logging it with
+ * LEAKTAP_LED_LOG=1) while the management plane and console start.
+ */
+static void live_leds_start(struct live *lv)
+{
+	const char *log = getenv("LEAKTAP_LED_LOG");
+	void *led_ctx = NULL;
+	ledsm_init(&lv->sm);
+#ifdef CONFIG_LED_REC
+	/* The recording driver needs its ring as context (a sysfs board ignores it). */
+	led_rec_init(&lv->rec);
+	led_ctx = &lv->rec;
+#endif
+	(void)ledsm_attach(&lv->sm, brd_this.leds, brd_this.n_leds, led_ctx);
+	lv->led_log = log != NULL && strcmp(log, "1") == 0;
+	lv->t0_ms = brd_now_ms();
+	/* Logged from the first tick: "nothing" (all off) differs from the boot pattern. */
+	memset(lv->led_pat, LEDSM_PAT_N, sizeof(lv->led_pat));
+	(void)ledsm_tick(&lv->sm, lv->t0_ms);
+	live_led_log(lv, lv->t0_ms);
+}
+
 static void live_tick(void *ctx)
 {
 	struct live *lv = ctx;
@@ -973,22 +996,7 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 	}
 	/* From here the app's copy of the configuration is the one in force. */
 	c = app_cfg(lv.app);
-	ledsm_init(&lv.sm);
-	/* The recording driver needs its ring as context (a sysfs board ignores it). */
-	void *led_ctx = NULL;
-#ifdef CONFIG_LED_REC
-	led_rec_init(&lv.rec);
-	led_ctx = &lv.rec;
-#endif
-	(void)ledsm_attach(&lv.sm, brd_this.leds, brd_this.n_leds, led_ctx);
-	lv.led_log =
-		getenv("LEAKTAP_LED_LOG") != NULL && strcmp(getenv("LEAKTAP_LED_LOG"), "1") == 0;
-	lv.t0_ms = brd_now_ms();
-	/* Logged from the first tick: "nothing" (all off) differs from the boot pattern. */
-	memset(lv.led_pat, LEDSM_PAT_N, sizeof(lv.led_pat));
-	/* Show (and log) the boot pattern while the management plane and console start. */
-	(void)ledsm_tick(&lv.sm, lv.t0_ms);
-	live_led_log(&lv, lv.t0_ms);
+	live_leds_start(&lv);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

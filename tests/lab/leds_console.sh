@@ -11,7 +11,7 @@
 #  1 boot: power fast (booting) then on; mode on (monitor); no fault; links on;
 #    the banner names version, board, ports, 10.77.0.250/24 and a first-boot password.
 #  2 link loss: `ip link set upl down` (lan0's peer) -> lan off, fault still off,
-#    status line lan=down; back up -> lan on.
+#    status line lan=down; back up -> lan on. The same for wan (upw).
 #  3 an alert: a 2 MB MP4 POST over threshold_mb 1 -> alert fast; status alerts=1;
 #    GET /api/status (logged in with the banner password) shows leds.alert fast.
 #  4 acknowledge: console `ack` -> alert off.
@@ -209,6 +209,17 @@ ip -n "$(ns sw)" link set upl up
 l=$(wait_leds "$m" 5 ' lan=on ')
 why="'$l'; last: '$(leds_now)'"
 check "link back: lan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
+m=$(mark)
+ip -n "$(ns sw)" link set upw down
+l=$(wait_leds "$m" 3 ' wan=off ')
+why="'$l'; last: '$(leds_now)'"
+check "link loss: wan peer down -> wan LED off, lan stays on" \
+	bash -c "echo '$l' | grep -qE 'lan=on wan=off .* fault=off'"
+m=$(mark)
+ip -n "$(ns sw)" link set upw up
+l=$(wait_leds "$m" 5 ' wan=on ')
+why="'$l'; last: '$(leds_now)'"
+check "link back: wan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
 for _ in $(seq 30); do office ping -c 1 -W 1 -q 10.77.0.250 >/dev/null 2>&1 && break; done
 
 # ===== 3. an alert ===============================================================
