@@ -34,6 +34,9 @@
 #include "cli.h"
 #include "ledsm.h"
 #include "uart.h"
+#ifdef CONFIG_LED_REC
+#include "led/led_rec.h"
+#endif
 
 #define CONFIG_FILE_MAX  (1024 * 1024)
 /* run_live's answer when the web page or console asked for a restart. */
@@ -413,6 +416,13 @@ struct live {
 	struct uart con;
 	struct cli *cli;
 	struct ledsm sm;
+#ifdef CONFIG_LED_REC
+	struct led_rec rec; /* native_sim's LEDs: the recording driver's ring */
+#endif
+	bool led_log;             /* LEAKTAP_LED_LOG=1: one console line per pattern change */
+	uint8_t led_pat[LEDSM_N]; /* patterns last logged */
+	uint64_t t0_ms;           /* boot, for the log's timestamps */
+	char mgmt_seen[40];       /* management address last shown on the console */
 	int con_fd;
 	uint64_t wd_us; /* WATCHDOG_USEC, 0 = none */
 	uint64_t status_ms;
@@ -463,13 +473,23 @@ static void live_reboot(void *ctx)
 	lv->reboot_ms = brd_now_ms() + LIVE_REBOOT_DELAY_MS;
 }
 
+/* A port's link: the driver's carrier, or "open and healthy" when it cannot tell. */
+static bool live_link_up(struct port *p)
+{
+	if (p == NULL || !p->is_open) {
+		return false;
+	}
+	int rc = port_link(p);
+	return rc == 1 || (rc == -ENOSYS && p->err[0] == '\0');
+}
+
 /* What the LEDs show: links and activity, mode, alerts, blocks, faults. */
 static void live_leds(struct live *lv, uint64_t now_ms)
 {
 	struct port *ports[2] = {lv->l->lan, lv->l->wan};
 	for (int i = 0; i < 2; i++) {
 		struct port_stats ps;
-		bool up = ports[i] != NULL && ports[i]->is_open && ports[i]->err[0] == '\0';
+		bool up = live_link_up(ports[i]);
 		ledsm_set_link(&lv->sm, (enum ledsm_port)i, up);
 		if (up && port_stats(ports[i], &ps) == 0 && ps.rx_frames != lv->rx_seen[i]) {
 			lv->rx_seen[i] = ps.rx_frames;
@@ -514,6 +534,85 @@ static void live_status_doc(struct live *lv, uint64_t now_ms)
 	}
 }
 
+/*
+ * LEAKTAP_LED_LOG=1: a console line whenever a LED's pattern changes, with
+ * milliseconds since boot, e.g. "leds: t=1234 power=on lan=on wan=off
+ * mode=on alert=fast fault=off". Patterns, not levels: a blinking LED gives
+ * one line, not eight a second, so tests get a deterministic timeline.
+ */
+static void live_led_log(struct live *lv, uint64_t now_ms)
+{
+	bool changed = false;
+	for (int i = 0; i < LEDSM_N; i++) {
+		uint8_t p = (uint8_t)ledsm_pattern(&lv->sm, (enum ledsm_id)i);
+		changed |= p != lv->led_pat[i];
+		lv->led_pat[i] = p;
+	}
+	if (!lv->led_log || !changed) {
+		return;
+	}
+	int off = snprintf(lv->line, sizeof(lv->line), "leds: t=%llu",
+			   (unsigned long long)(now_ms - lv->t0_ms));
+	for (int i = 0; i < LEDSM_N && off > 0 && (size_t)off < sizeof(lv->line); i++) {
+		off += snprintf(lv->line + off, sizeof(lv->line) - (size_t)off, " %s=%s",
+				ledsm_name((enum ledsm_id)i),
+				ledsm_pattern_name((enum ledsm_pattern)lv->led_pat[i]));
+	}
+	live_print(lv, lv->line);
+}
+
+/* "10.77.0.250/24 (static)", "(acquiring, dhcp)" or "none": the banner's management line. */
+static void live_mgmt_addr(const struct live *lv, char *buf, size_t cap)
+{
+	struct mgmt_status ms;
+	if (lv->mgmt == NULL) {
+		snprintf(buf, cap, "none");
+		return;
+	}
+	mgmt_get_status(lv->mgmt, &ms);
+	if (!ms.has_addr) {
+		snprintf(buf, cap, "(acquiring, dhcp)");
+		return;
+	}
+	snprintf(buf, cap, "%u.%u.%u.%u/%u (%s)", ms.addr[0], ms.addr[1], ms.addr[2], ms.addr[3],
+		 ms.prefix, ms.from_dhcp ? "dhcp" : "static");
+}
+
+/* A management address that came (DHCP) or changed after the banner gets a console line. */
+static void live_mgmt_line(struct live *lv)
+{
+	char now[sizeof(lv->mgmt_seen)];
+	live_mgmt_addr(lv, now, sizeof(now));
+	if (strcmp(now, lv->mgmt_seen) != 0) {
+		memcpy(lv->mgmt_seen, now, sizeof(now));
+		snprintf(lv->line, sizeof(lv->line), "management: %s", now);
+		live_print(lv, lv->line);
+	}
+}
+
+/*
+ * The board's LEDs, showing the boot pattern (and logging it with
+ * LEAKTAP_LED_LOG=1) while the management plane and console start.
+ */
+static void live_leds_start(struct live *lv)
+{
+	const char *log = getenv("LEAKTAP_LED_LOG");
+	void *led_ctx = NULL;
+	ledsm_init(&lv->sm);
+#ifdef CONFIG_LED_REC
+	/* The recording driver needs its ring as context (a sysfs board ignores it). */
+	led_rec_init(&lv->rec);
+	led_ctx = &lv->rec;
+#endif
+	(void)ledsm_attach(&lv->sm, brd_this.leds, brd_this.n_leds, led_ctx);
+	lv->led_log = log != NULL && strcmp(log, "1") == 0;
+	lv->t0_ms = brd_now_ms();
+	/* Logged from the first tick: "nothing" (all off) differs from the boot pattern. */
+	memset(lv->led_pat, LEDSM_PAT_N, sizeof(lv->led_pat));
+	(void)ledsm_tick(&lv->sm, lv->t0_ms);
+	live_led_log(lv, lv->t0_ms);
+}
+
 static void live_tick(void *ctx)
 {
 	struct live *lv = ctx;
@@ -525,6 +624,8 @@ static void live_tick(void *ctx)
 	app_tick(lv->app, now);
 	live_leds(lv, now);
 	uint32_t led_ms = ledsm_tick(&lv->sm, now);
+	live_led_log(lv, now);
+	live_mgmt_line(lv);
 	if (lv->cli != NULL) {
 		if (cli_poll(lv->cli) == -ENODATA) {
 			/* stdin ended (a service, a closed terminal): the console only writes. */
@@ -744,6 +845,7 @@ static void start_console(struct live *lv, const struct args *a, const char *otp
 {
 	char ports[160];
 	lv->con_fd = -1;
+	live_mgmt_addr(lv, lv->mgmt_seen, sizeof(lv->mgmt_seen));
 	if (brd_this.console.ops == NULL) {
 		return;
 	}
@@ -764,7 +866,7 @@ static void start_console(struct live *lv, const struct args *a, const char *otp
 	struct cli_banner b = {.version = LEAKTAP_VERSION,
 			       .board = brd_this.name,
 			       .ports = ports,
-			       .mgmt_ip = lv->mgmt != NULL ? "(acquiring)" : "none",
+			       .mgmt_ip = lv->mgmt_seen,
 			       .password = otp};
 	cli_banner(lv->cli, &b);
 	lv->con_fd = uart_fd(&lv->con);
@@ -786,6 +888,16 @@ static int start_faces(struct live *lv, const struct cfg *c, char *otp, bool *fi
 	struct alog_params ap = {.stor = s};
 	lv->alog = alog_create(&ap);
 	lv->auth = auth_create(s, otp, first);
+	if (lv->auth == NULL && s != NULL) {
+		/*
+		 * A full or failing state dir (the first-boot password cannot be
+		 * saved) must not stop the bridge: keep the credentials in memory
+		 * for this run and report the storage fault.
+		 */
+		state_result(lv->st, strstr(s->err, strerror(ENOSPC)) != NULL ? -ENOSPC : -EIO);
+		fprintf(stderr, "leaktap: credentials kept in memory only until the next start\n");
+		lv->auth = auth_create(NULL, otp, first);
+	}
 	if (lv->alog == NULL || lv->auth == NULL) {
 		fprintf(stderr, "leaktap: out of memory (alert log, credentials)\n");
 		return -ENOMEM;
@@ -900,8 +1012,7 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 	}
 	/* From here the app's copy of the configuration is the one in force. */
 	c = app_cfg(lv.app);
-	ledsm_init(&lv.sm);
-	(void)ledsm_attach(&lv.sm, brd_this.leds, brd_this.n_leds, NULL);
+	live_leds_start(&lv);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

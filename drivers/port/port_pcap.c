@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "autoconf.h"
+#include "brd.h"
 #include "port_pcap_priv.h"
 
 /*
@@ -26,12 +27,17 @@ struct pp_txq {
 	uint8_t slot[CONFIG_PORT_PCAP_TX_BATCH][PP_TX_SLOT];
 };
 
+/* Carrier is asked of the kernel at most this often; the loop's tick reads the cache. */
+#define PP_LINK_EVERY_MS 200u
+
 struct pp_state {
 	struct pcaph *h;
 	struct port_stats st;
 	port_rx_cb user_cb;
 	void *user_ctx;
 	struct pp_txq *txq; /* live ports only */
+	uint64_t link_ms;   /* when the carrier was last sampled; 0 = never */
+	int link;           /* that sample: 1, 0 or negative errno */
 };
 
 static struct pp_state *pp_new(struct port *p)
@@ -191,6 +197,17 @@ static int pp_fd(struct port *p)
 	return pcaph_fd(s->h);
 }
 
+static int pp_link(struct port *p)
+{
+	struct pp_state *s = p->priv;
+	uint64_t now = brd_now_ms();
+	if (s->link_ms == 0 || now - s->link_ms >= PP_LINK_EVERY_MS) {
+		s->link = pcaph_carrier(s->h, p->dev);
+		s->link_ms = now != 0 ? now : 1;
+	}
+	return s->link;
+}
+
 static void pp_close(struct port *p)
 {
 	struct pp_state *s = p->priv;
@@ -208,6 +225,7 @@ const struct port_ops port_pcap_live_ops = {
 	.stats = pp_stats,
 	.fd = pp_fd,
 	.flush = pp_flush,
+	.link = pp_link,
 };
 
 const struct port_ops port_pcap_file_ops = {

@@ -372,6 +372,25 @@ int pcaph_drops(struct pcaph *h, uint64_t *drops)
 	return 0;
 }
 
+int pcaph_carrier(struct pcaph *h, const char *dev)
+{
+	/*
+	 * IFF_RUNNING is the kernel's operational state: cleared when the
+	 * carrier is lost (cable pulled, veth peer down) while the interface
+	 * stays administratively up. Asked on the capture socket itself: any
+	 * socket of the interface's namespace answers SIOCGIFFLAGS, and sysfs
+	 * may show another namespace.
+	 */
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	int fd = pcap_get_selectable_fd(h->pcap);
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+		return -EIO;
+	}
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING) ? 1 : 0;
+}
+
 void pcaph_close(struct pcaph *h)
 {
 	if (h == NULL) {

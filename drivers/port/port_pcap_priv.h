@@ -45,6 +45,8 @@ int pcaph_dump(struct pcaph *h, const uint8_t *buf, size_t len, uint64_t ts_us);
 int pcaph_fd(struct pcaph *h);
 /* Frames the kernel dropped for this handle. 0, or -EIO. */
 int pcaph_drops(struct pcaph *h, uint64_t *drops);
+/* Carrier of live interface dev (this handle's): 1 up, 0 down, or -EIO. Asks the kernel. */
+int pcaph_carrier(struct pcaph *h, const char *dev);
 void pcaph_close(struct pcaph *h);
 
 #endif /* LEAKTAP_PORT_PCAP_PRIV_H */

@@ -126,6 +126,18 @@ int port_flush(struct port *p)
 	return p->ops->flush(p);
 }
 
+int port_link(struct port *p)
+{
+	if (p == NULL || !p->is_open) {
+		return -EINVAL;
+	}
+	if (p->ops->link == NULL) {
+		return -ENOSYS;
+	}
+	FAULT(p, "link", -EIO);
+	return p->ops->link(p);
+}
+
 void port_close(struct port *p)
 {
 	if (p == NULL || !p->is_open) {

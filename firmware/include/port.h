@@ -69,6 +69,13 @@ struct port_ops {
 	 * tx_errors, never retried.
 	 */
 	int (*flush)(struct port *p);
+
+	/*
+	 * Carrier: 1 link up, 0 down (cable pulled, peer down), or negative
+	 * errno. Cheap enough for the loop's tick: a driver that must ask the
+	 * OS samples at most every ~200 ms and answers from its cache between.
+	 */
+	int (*link)(struct port *p);
 };
 
 struct port {
@@ -96,6 +103,9 @@ int port_fd(struct port *p);
  */
 int port_flush(struct port *p);
 /* port_close() flushes first: no queued frame is lost silently. */
+
+/* 1 link up, 0 down, -ENOSYS when the driver cannot tell, or another negative errno. */
+int port_link(struct port *p);
 void port_close(struct port *p);
 
 #ifdef CONFIG_TEST_FAULTS

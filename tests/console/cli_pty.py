@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Drive the leaktap serial console through a pseudo-terminal.
 
-    tests/console/cli_pty.py [--hangup-exits] [--no-password] [--timeout S] -- COMMAND [ARGS...]
+    tests/console/cli_pty.py [--hangup-exits] [--no-password] [--timeout S] [--banner TEXT]...
+                             [--login SHELL-CMD] -- COMMAND [ARGS...]
 
 Starts COMMAND with its stdin, stdout and stderr on the slave side of a new
 pty (as native_sim's console is stdio), then types at it like a person on a
@@ -19,7 +20,13 @@ keeps forwarding instead, so it is not asked of it. --no-password skips the
 first-boot password check of the banner (a state directory that already has
 a password). The status line is checked adaptively: one must appear, and
 when it shows unacknowledged alerts, "ack" must bring a new one with
-alerts=0.
+alerts=0. --banner TEXT (repeatable) checks that the boot banner holds TEXT
+(the firmware's version, board, ports, management address). --login CMD
+checks passwords against the web API: CMD is a shell command with {pw} in
+it that prints the HTTP status of POST /api/login with that password (the
+firmware in a lab: curl from the office). Then the first-boot password logs
+in, `passwd-reset` prints a new one-time password that logs in, and the old
+one is refused (401).
 
 Every wait is bounded (--timeout per answer, default 10 s) and the child is
 killed at the end whatever happened.
@@ -156,12 +163,51 @@ def show(out):
     return repr(out[-400:]) if out is not None else "no answer (timeout or hangup)"
 
 
-def run_checks(con, t, want_password):
+def login(cmd, pw):
+    """HTTP status of POST /api/login with pw, through the shell command cmd."""
+    try:
+        r = subprocess.run(cmd.replace("{pw}", pw), shell=True, capture_output=True,
+                           timeout=30, text=True)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return r.stdout.strip()
+
+
+def check_passwords(con, t, login_cmd, first_pw):
+    """First-boot password, passwd-reset's new one-time password, the old one refused."""
+    if first_pw is not None:
+        code = login(login_cmd, first_pw)
+        t.check("first-boot password logs in (POST /api/login 200)", code == "200",
+                f"HTTP {code!r}")
+    seen = len(con.log)
+    out = con.cmd(b"passwd-reset")
+    # The password comes as a log line above the prompt, which cmd() cuts from its answer.
+    m = re.search(rb"one-time password: ([A-Za-z0-9-]+)", con.log[seen:])
+    t.check("passwd-reset prints a new one-time password", has(out, "ok") and m is not None
+            and not has(out, "error"), show(out))
+    if m is None:
+        return
+    new = m.group(1).decode()
+    t.check("the new password differs from the first", new != first_pw, new)
+    code = login(login_cmd, new)
+    t.check("passwd-reset's password logs in (POST /api/login 200)", code == "200",
+            f"HTTP {code!r}")
+    if first_pw is not None:
+        code = login(login_cmd, first_pw)
+        t.check("the old password is refused after passwd-reset (401)", code == "401",
+                f"HTTP {code!r}")
+
+
+def run_checks(con, t, want_password, banner=(), login_cmd=None):
     out = con.read_until(re.escape(PROMPT), timeout=max(con.timeout, 20))
     t.check("banner", has(out, "leaktap") and has(out, "management:"), show(out))
+    first_pw = None
     if want_password:
-        t.check("banner first-boot password", out is not None and re.search(
-            rb"first-boot password: \S+", out) is not None, show(out))
+        m = re.search(rb"first-boot password: (\S+)", out or b"")
+        t.check("banner first-boot password", m is not None, show(out))
+        first_pw = m.group(1).decode() if m else None
+    for text in banner:
+        t.check(f"banner shows {text!r}", has(out, text), show(out))
 
     out = con.cmd(b"help")
     names = ["help", "status", "alerts", "ack", "config", "allow", "passwd-reset",
@@ -170,8 +216,9 @@ def run_checks(con, t, want_password):
     t.check("help lists every command", not missing, f"missing {missing}: {show(out)}")
 
     out = con.cmd(b"status")
+    # An error answer is a line starting "error:"; the firmware's counters are named *errors.
     t.check("status", out is not None and re.search(rb"\n\w+: ", out) is not None
-            and not has(out, "error"), show(out))
+            and re.search(rb"(^|\n)error", out) is None, show(out))
 
     out = con.cmd(b"\x00\xff\x01status\xfe")
     t.check("garbage bytes rejected", has(out, "error: invalid bytes"), show(out))
@@ -258,6 +305,8 @@ def run_checks(con, t, want_password):
     out = con.cmd(b"help")
     t.check("alive after refusal", has(out, "passwd-reset") and con.proc.poll() is None,
             show(out))
+    if login_cmd is not None:
+        check_passwords(con, t, login_cmd, first_pw)
 
 
 def main():
@@ -265,6 +314,8 @@ def main():
     hangup_exits = False
     want_password = True
     timeout = 10.0
+    banner = []
+    login_cmd = None
     while args and args[0] != "--":
         a = args.pop(0)
         if a == "--hangup-exits":
@@ -273,6 +324,10 @@ def main():
             want_password = False
         elif a == "--timeout" and args:
             timeout = float(args.pop(0))
+        elif a == "--banner" and args:
+            banner.append(args.pop(0))
+        elif a == "--login" and args:
+            login_cmd = args.pop(0)
         else:
             print(f"cli_pty.py: unknown option {a}", file=sys.stderr)
             return 2
@@ -287,7 +342,7 @@ def main():
         print(f"cli_pty.py: cannot start {argv[0]}: {e}", file=sys.stderr)
         return 2
     try:
-        run_checks(con, t, want_password)
+        run_checks(con, t, want_password, banner, login_cmd)
         if hangup_exits:
             con.close()
             try:

@@ -377,6 +377,7 @@ static void test_args_einval(void **state)
 	assert_int_equal(port_tx(NULL, &byte, 1, 0), -EINVAL);
 	assert_int_equal(port_stats(NULL, &st), -EINVAL);
 	assert_int_equal(port_fd(NULL), -EINVAL);
+	assert_int_equal(port_link(NULL), -EINVAL);
 	port_close(NULL);
 
 	/* No ops, or no device. */
@@ -391,6 +392,7 @@ static void test_args_einval(void **state)
 	assert_int_equal(port_rx_poll(&p, 1, rec_cb, &r), -EINVAL);
 	assert_int_equal(port_stats(&p, &st), -EINVAL);
 	assert_int_equal(port_fd(&p), -EINVAL);
+	assert_int_equal(port_link(&p), -EINVAL);
 	port_init(&d, &port_pcap_dump_ops, "out", path);
 	d.link = PKT_LINK_ETH;
 	assert_int_equal(port_tx(&d, &byte, 1, 0), -EINVAL);
@@ -459,10 +461,11 @@ static void test_optional_enosys(void **state)
 	tmp_path(path, sizeof(path));
 	write_capture(path, fr, 1);
 
-	/* File port: no tx, no fd. */
+	/* File port: no tx, no fd, no carrier. */
 	open_file(&p, path);
 	assert_int_equal(port_tx(&p, fr[0].b, fr[0].len, 0), -ENOSYS);
 	assert_int_equal(port_fd(&p), -ENOSYS);
+	assert_int_equal(port_link(&p), -ENOSYS);
 	port_close(&p);
 
 	/* Dump port: rx answers "no data", no fd. */
@@ -473,15 +476,17 @@ static void test_optional_enosys(void **state)
 	assert_int_equal(port_rx_poll(&d, 8, rec_cb, &r), -ENODATA);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(port_fd(&d), -ENOSYS);
+	assert_int_equal(port_link(&d), -ENOSYS);
 	port_close(&d);
 
-	/* A driver with only the mandatory ops: tx, stats and fd are all -ENOSYS. */
+	/* A driver with only the mandatory ops: tx, stats, fd and link are all -ENOSYS. */
 	fake_init(&f, &fk);
 	assert_int_equal(port_open(&f), 0);
 	assert_int_equal(fk.opens, 1);
 	assert_int_equal(port_tx(&f, fr[0].b, fr[0].len, 0), -ENOSYS);
 	assert_int_equal(port_stats(&f, &st), -ENOSYS);
 	assert_int_equal(port_fd(&f), -ENOSYS);
+	assert_int_equal(port_link(&f), -ENOSYS);
 	assert_int_equal(port_rx_poll(&f, 4, rec_cb, &r), 0);
 	assert_int_equal(fk.polls, 1);
 	port_close(&f);
