@@ -162,7 +162,10 @@ static cJSON *port_json(struct port *p)
 	}
 	memset(&st, 0, sizeof(st));
 	o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "link", p->is_open && port_stats(p, &st) == 0);
+	bool counted = p->is_open && port_stats(p, &st) == 0;
+	int link = p->is_open ? port_link(p) : 0;
+	/* The carrier when the driver can tell; else "open and counting". */
+	cJSON_AddBoolToObject(o, "link", link >= 0 ? link == 1 : counted);
 	cJSON_AddNullToObject(o, "speed_mbps");
 	cJSON_AddNumberToObject(o, "rx_frames", (double)st.rx_frames);
 	cJSON_AddNumberToObject(o, "rx_bytes", (double)st.rx_bytes);

@@ -44,6 +44,7 @@ struct cli {
 	char line[CONFIG_CLI_LINE_MAX + 1];
 	size_t len;
 	bool overflow; /* the line went past CONFIG_CLI_LINE_MAX */
+	bool busy; /* a command is running: its line is tokenized and already ended */
 	bool garbage;  /* the line held a byte that is neither printable nor an editing key */
 	bool last_cr;  /* the previous byte was CR, so a following LF ends nothing */
 	bool confirm;  /* factory-reset waits for "yes" */
@@ -591,7 +592,9 @@ static void cli_end_line(struct cli *c)
 		cli_line(c, "error: invalid bytes in line (printable ASCII only)");
 	} else {
 		c->line[c->len] = '\0';
+		c->busy = true;
 		cli_exec(c, c->line);
+		c->busy = false;
 	}
 	/* A spoiled answer is no "yes": a destructive question must not stay open. */
 	if ((c->overflow || c->garbage) && c->confirm) {
@@ -761,6 +764,11 @@ void cli_print(void *cli, const char *line)
 {
 	struct cli *c = cli;
 	if (c == NULL || line == NULL) {
+		return;
+	}
+	if (c->busy) {
+		/* Printed by the running command itself: its prompt comes after it. */
+		cli_line(c, line);
 		return;
 	}
 	/* Take the half-typed line off the screen, print, then give it back. */

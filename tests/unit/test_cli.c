@@ -193,9 +193,13 @@ int app_ack(struct app *a, uint32_t id)
 	return a->ack_rc;
 }
 
+static struct cli *C;
+
 int app_password_reset(struct app *a)
 {
 	a->pw_calls++;
+	/* As the real app does: the new password goes out through hooks.log -> cli_print. */
+	cli_print(C, "auth: new one-time password: ABCDEFGHJKLMNPQR");
 	return 0;
 }
 
@@ -213,8 +217,6 @@ void app_reboot(struct app *a)
 /* ---- fixture --------------------------------------------------------------- */
 
 static struct uart U;
-static struct cli *C;
-
 static int setup(void **state)
 {
 	(void)state;
@@ -552,6 +554,18 @@ static void test_ack(void **state)
 	}
 }
 
+/* A line printed while a command runs comes out whole, and the command is not redrawn. */
+static void test_print_during_command(void **state)
+{
+	(void)state;
+	const char *o = type("passwd-reset\r");
+	assert_null(memchr(TU.out, '\0', TU.out_len));
+	assert_has(o, "auth: new one-time password: ABCDEFGHJKLMNPQR\r\n");
+	assert_has(o, "ok: password reset");
+	assert_lacks(o, "leaktap> passwd-reset");
+	assert_int_equal(A.pw_calls, 1);
+}
+
 static void test_config(void **state)
 {
 	(void)state;
@@ -859,6 +873,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uart_fault_and_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uart_hal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print_during_command, setup, teardown),
 		cmocka_unit_test(test_tty_driver),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
