@@ -26,8 +26,18 @@
 #include "eng.h"
 #include "loop.h"
 #include "stor.h"
+#include "mgmt.h"
+#include "alog.h"
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "cli.h"
+#include "ledsm.h"
+#include "uart.h"
 
-#define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_FILE_MAX  (1024 * 1024)
+/* run_live's answer when the web page or console asked for a restart. */
+#define LIVE_EXIT_REBOOT 3
 
 #ifndef LEAKTAP_VERSION
 #define LEAKTAP_VERSION "0.1.0"
@@ -137,13 +147,14 @@ static int load_config(const char *path, struct cfg *c)
 
 /* Where the engine's lines go. */
 struct outputs {
-	FILE *flows;         /* --flows, or NULL */
-	FILE *alerts;        /* --alerts, default stdout */
-	FILE *dests;         /* --destinations, or NULL */
-	struct state *state; /* --state-dir, or NULL */
+	FILE *flows;       /* --flows, or NULL */
+	FILE *alerts;      /* --alerts, default stdout */
+	FILE *dests;       /* --destinations, or NULL */
+	struct live *live; /* live mode: alert log, export, console; NULL in a replay */
 };
 
-static void state_alert(struct state *st, const char *line, size_t len);
+struct live;
+static void live_alert(struct live *lv, const char *line, size_t len);
 
 static void write_line(FILE *f, const char *line, size_t len)
 {
@@ -162,8 +173,8 @@ static void write_alert(void *ctx, const char *line, size_t len)
 	write_line(o->alerts, line, len);
 	/* Alerts are the product: each reaches the file as it happens. */
 	fflush(o->alerts);
-	if (o->state != NULL) {
-		state_alert(o->state, line, len);
+	if (o->live != NULL) {
+		live_alert(o->live, line, len);
 	}
 }
 
@@ -205,7 +216,9 @@ static void watchdog_tick(void *ctx)
  * storage driver (brd_this.storage) and the stor_* wrappers:
  *   config.json      the configuration (when no --config is given)
  *   alerts.jsonl     the alert journal, one line per alert or update,
- *                    rotated to alerts.1.jsonl at STATE_JOURNAL_MAX
+ *                    kept by the alert log (firmware/alog), rotated to
+ *                    alerts.1.jsonl at CONFIG_ALOG_MAX_KB
+ *   auth.json, tls.key, tls.crt   the web page's password hash and TLS identity
  *   state.json       {"next_alert_id":N}, so ids never repeat
  *   quarantine.json  the active quarantines (eng_quarantines_json)
  * docs/storage.md has the layout and the crash guarantees. A storage
@@ -213,7 +226,6 @@ static void watchdog_tick(void *ctx)
  */
 #define STATE_JOURNAL     "alerts.jsonl"
 #define STATE_JOURNAL_OLD "alerts.1.jsonl"
-#define STATE_JOURNAL_MAX (1024u * 1024u)
 #define STATE_IDS         "state.json"
 #define STATE_QUAR        "quarantine.json"
 #define STATE_DOC_MAX     (256u * 1024u)
@@ -362,45 +374,176 @@ static void state_restore(struct state *st, struct eng *e)
 }
 
 /*
- * The alert journal: one durable append per alert line, rotation at
- * STATE_JOURNAL_MAX, then the next id and the quarantines this alert may
- * have started. (The alog module takes this over: this function is the seam.)
+ * After an alert line went to the alert log (alog, which keeps the journal
+ * alerts.jsonl): the next id, and the quarantines this alert may have started.
  */
-static void state_alert(struct state *st, const char *line, size_t len)
+static void state_alert(struct state *st)
 {
-	char buf[4200];
-	size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-	memcpy(buf, line, n);
-	buf[n++] = '\n';
-	int64_t size = stor_size(&st->s, STATE_JOURNAL);
-	if (size > 0 && (uint64_t)size + n > STATE_JOURNAL_MAX) {
-		(void)stor_rename(&st->s, STATE_JOURNAL, STATE_JOURNAL_OLD);
-	}
-	int rc = stor_append(&st->s, STATE_JOURNAL, (const uint8_t *)buf, n);
+	char buf[64];
+	int rc = 0;
 	/* Kept even when the line was not: the id went out on the console. */
 	uint32_t next = eng_next_alert_id(st->e);
 	if (next > st->next_id) {
 		int k = snprintf(buf, sizeof(buf), "{\"next_alert_id\":%u}\n", next);
-		int wrc = stor_write(&st->s, STATE_IDS, (const uint8_t *)buf, (size_t)k);
-		st->next_id = wrc == 0 ? next : st->next_id;
-		rc = rc != 0 ? rc : wrc;
+		rc = stor_write(&st->s, STATE_IDS, (const uint8_t *)buf, (size_t)k);
+		st->next_id = rc == 0 ? next : st->next_id;
 	}
 	state_result(st, rc);
 	state_quarantines(st);
 }
 
-/* What the live loop's tick serves: systemd's watchdog, expiring quarantines. */
-struct live_tick {
-	uint64_t wd_us;      /* WATCHDOG_USEC, 0 = none */
-	struct state *state; /* --state-dir, or NULL */
+/*
+ * Live mode: everything the appliance runs besides the bridge, wired
+ * together here and served from the loop's tick. The parts talk through
+ * their headers only: the web API and the console act on the app facade;
+ * alerts flow engine -> alert log -> export/console/LEDs.
+ */
+#define LIVE_STATUS_EVERY_MS 10000u /* MQTT's retained status document */
+#define LIVE_REBOOT_DELAY_MS 1000u  /* lets the web answer reach the browser first */
+
+struct live {
+	struct state *st; /* --state-dir, or NULL */
+	struct alog *alog;
+	struct auth *auth;
+	struct eng *eng;
+	struct loop *l;
+	struct mgmt *mgmt;
+	struct app *app;
+	struct api *api;
+	struct uart con;
+	struct cli *cli;
+	struct ledsm sm;
+	int con_fd;
+	uint64_t wd_us; /* WATCHDOG_USEC, 0 = none */
+	uint64_t status_ms;
+	uint64_t reboot_ms; /* a reboot was asked for: leave the loop at this time; 0 = none */
+	uint64_t rx_seen[2];
+	bool rebooting;
+	char line[256];
+	char doc[1024];
 };
+
+/* One line on the console (or stderr when there is none). */
+static void live_print(void *ctx, const char *line)
+{
+	struct live *lv = ctx;
+	if (lv->cli != NULL) {
+		cli_print(lv->cli, line);
+	} else {
+		fprintf(stderr, "leaktap: %s\n", line);
+	}
+}
+
+static void live_alert(struct live *lv, const char *line, size_t len)
+{
+	(void)alog_add(lv->alog, line, len);
+	if (lv->st != NULL) {
+		state_alert(lv->st);
+	}
+	mgmt_export_alert_line(lv->mgmt, line, len);
+	/* The console gets the gist; the whole line is on stdout and in the log. */
+	const char *id = strstr(line, "\"alert_id\":");
+	const char *up = strstr(line, "\"update\":0,");
+	if (id != NULL && up != NULL) {
+		snprintf(lv->line, sizeof(lv->line), "ALERT %u: %.160s",
+			 (unsigned)strtoul(id + 11, NULL, 10),
+			 strstr(line, "\"lan_ip\"") != NULL ? strstr(line, "\"lan_ip\"") : line);
+		live_print(lv, lv->line);
+	}
+}
+
+static int live_leds_json(void *ctx, char *buf, size_t cap)
+{
+	return ledsm_json(&((struct live *)ctx)->sm, buf, cap);
+}
+
+static void live_reboot(void *ctx)
+{
+	struct live *lv = ctx;
+	lv->reboot_ms = brd_now_ms() + LIVE_REBOOT_DELAY_MS;
+}
+
+/* What the LEDs show: links and activity, mode, alerts, blocks, faults. */
+static void live_leds(struct live *lv, uint64_t now_ms)
+{
+	struct port *ports[2] = {lv->l->lan, lv->l->wan};
+	for (int i = 0; i < 2; i++) {
+		struct port_stats ps;
+		bool up = ports[i] != NULL && ports[i]->is_open && ports[i]->err[0] == '\0';
+		ledsm_set_link(&lv->sm, (enum ledsm_port)i, up);
+		if (up && port_stats(ports[i], &ps) == 0 && ps.rx_frames != lv->rx_seen[i]) {
+			lv->rx_seen[i] = ps.rx_frames;
+			ledsm_activity(&lv->sm, (enum ledsm_port)i, now_ms);
+		}
+	}
+	const struct cfg *c = app_cfg(lv->app);
+	struct alog_stats as;
+	alog_get_stats(lv->alog, &as);
+	ledsm_set_mode(&lv->sm, c->mode);
+	ledsm_set_alerts(&lv->sm, (uint32_t)as.unacked);
+	ledsm_set_block(&lv->sm, eng_quarantine_active(lv->eng, brd_wall_us() / 1000u));
+	ledsm_set_fault(&lv->sm, LEDSM_FAULT_OVERLOAD, brd_now_us() < lv->l->shed_until_us);
+	ledsm_set_fault(&lv->sm, LEDSM_FAULT_STORAGE, lv->st != NULL && lv->st->fault);
+	struct mgmt_status ms;
+	mgmt_get_status(lv->mgmt, &ms);
+	/* Only a clock that should be synced and is not is a fault. */
+	ledsm_set_fault(&lv->sm, LEDSM_FAULT_TIME,
+			lv->mgmt != NULL && c->mgmt.ntp[0] != '\0' && !ms.time_synced);
+}
+
+/* MQTT's retained status: small, and only what an office dashboard needs. */
+static void live_status_doc(struct live *lv, uint64_t now_ms)
+{
+	if (lv->mgmt == NULL || now_ms - lv->status_ms < LIVE_STATUS_EVERY_MS) {
+		return;
+	}
+	lv->status_ms = now_ms;
+	struct alog_stats as;
+	alog_get_stats(lv->alog, &as);
+	struct eng_counters ec;
+	eng_get_counters(lv->eng, &ec);
+	int n = snprintf(lv->doc, sizeof(lv->doc),
+			 "{\"state\":\"online\",\"version\":\"%s\",\"mode\":\"%s\","
+			 "\"alerts\":%zu,\"unacked\":%zu,\"blocked_frames\":%llu,"
+			 "\"quarantine\":%s}",
+			 LEAKTAP_VERSION, cfg_mode_name(app_cfg(lv->app)->mode), as.entries,
+			 as.unacked, (unsigned long long)ec.blocked,
+			 eng_quarantine_active(lv->eng, brd_wall_us() / 1000u) ? "true" : "false");
+	if (n > 0 && (size_t)n < sizeof(lv->doc)) {
+		mgmt_export_status_doc(lv->mgmt, lv->doc, (size_t)n);
+	}
+}
 
 static void live_tick(void *ctx)
 {
-	struct live_tick *t = ctx;
-	watchdog_tick(&t->wd_us);
-	if (t->state != NULL && t->state->e != NULL) {
-		state_quarantines(t->state);
+	struct live *lv = ctx;
+	uint64_t now = brd_now_ms();
+	watchdog_tick(&lv->wd_us);
+	if (lv->st != NULL && lv->st->e != NULL) {
+		state_quarantines(lv->st);
+	}
+	app_tick(lv->app, now);
+	live_leds(lv, now);
+	uint32_t led_ms = ledsm_tick(&lv->sm, now);
+	if (lv->cli != NULL) {
+		if (cli_poll(lv->cli) == -ENODATA) {
+			/* stdin ended (a service, a closed terminal): the console only writes. */
+			lv->l->n_wake = 0;
+		}
+		if (ledsm_status_line(&lv->sm, lv->line, sizeof(lv->line)) > 0) {
+			cli_status(lv->cli, lv->line);
+		}
+	}
+	live_status_doc(lv, now);
+	/* Blinking LEDs need the loop awake; otherwise the loop's own bound. */
+	lv->l->max_wait_ms = led_ms < 1000u ? (int)(led_ms > 0 ? led_ms : 1) : 1000;
+	if (lv->wd_us != 0 && lv->wd_us < 2000000u &&
+	    (uint64_t)lv->l->max_wait_ms > lv->wd_us / 2000u) {
+		lv->l->max_wait_ms = (int)(lv->wd_us / 2000u);
+	}
+	if (lv->reboot_ms != 0 && now >= lv->reboot_ms) {
+		lv->rebooting = true;
+		stop_flag = 1;
 	}
 }
 
@@ -561,6 +704,107 @@ static int run_replay(const struct args *a, const struct cfg *c)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The appliance's own address on the bridge (inline mode only; a tap stays silent). */
+static struct mgmt *start_mgmt(const struct cfg *c, struct live *lv)
+{
+	struct mgmt_params mp = {.cfg = c,
+				 .tx = loop_mgmt_tx,
+				 .tx_ctx = lv->l,
+				 .http = api_handle,
+				 .http_ctx = lv->api,
+				 .stor = lv->st != NULL ? &lv->st->s : NULL,
+				 .log = live_print,
+				 .log_ctx = lv};
+	memcpy(mp.mac, c->mgmt.has_mac ? c->mgmt.mac : brd_this.mgmt_mac, sizeof(mp.mac));
+	struct mgmt *m = mgmt_create(&mp);
+	if (m == NULL) {
+		fprintf(stderr, "leaktap: management stack did not start; forwarding only\n");
+	}
+	return m;
+}
+
+static void stop_mgmt(struct mgmt *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	struct mgmt_status st;
+	mgmt_get_status(m, &st);
+	fprintf(stderr,
+		"leaktap: mgmt: %llu frames in, %llu out, %llu wan connections refused, "
+		"%llu web requests, %llu alerts exported, %llu export drops\n",
+		(unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+		(unsigned long long)st.refused_wan, (unsigned long long)st.http_requests,
+		(unsigned long long)st.export_sent, (unsigned long long)st.export_dropped);
+	mgmt_destroy(m);
+}
+
+/* The console on the board's UART (stdin/stderr on native_sim), with the boot banner. */
+static void start_console(struct live *lv, const struct args *a, const char *otp)
+{
+	char ports[160];
+	lv->con_fd = -1;
+	if (brd_this.console.ops == NULL) {
+		return;
+	}
+	uart_init(&lv->con, brd_this.console.ops, brd_this.console.dev);
+	int rc = uart_open(&lv->con);
+	if (rc != 0) {
+		fprintf(stderr, "leaktap: console: %s\n", strerror(-rc));
+		return;
+	}
+	struct cli_params cp = {.uart = &lv->con, .app = lv->app};
+	lv->cli = cli_create(&cp);
+	if (lv->cli == NULL) {
+		uart_close(&lv->con);
+		return;
+	}
+	snprintf(ports, sizeof(ports), a->tap ? "tap=%s" : "lan=%s wan=%s",
+		 a->tap ? a->tap : a->lan, a->wan);
+	struct cli_banner b = {.version = LEAKTAP_VERSION,
+			       .board = brd_this.name,
+			       .ports = ports,
+			       .mgmt_ip = lv->mgmt != NULL ? "(acquiring)" : "none",
+			       .password = otp};
+	cli_banner(lv->cli, &b);
+	lv->con_fd = uart_fd(&lv->con);
+}
+
+static void stop_console(struct live *lv)
+{
+	if (lv->cli != NULL) {
+		cli_destroy(lv->cli);
+		lv->cli = NULL;
+		uart_close(&lv->con); /* gives the terminal its modes back */
+	}
+}
+
+/* Alert log, credentials, the app facade, the web API: NULL-safe teardown in reverse. */
+static int start_faces(struct live *lv, const struct cfg *c, char *otp, bool *first)
+{
+	struct stor *s = lv->st != NULL ? &lv->st->s : NULL;
+	struct alog_params ap = {.stor = s};
+	lv->alog = alog_create(&ap);
+	lv->auth = auth_create(s, otp, first);
+	if (lv->alog == NULL || lv->auth == NULL) {
+		fprintf(stderr, "leaktap: out of memory (alert log, credentials)\n");
+		return -ENOMEM;
+	}
+	if (auth_load_error(lv->auth)[0] != '\0') {
+		fprintf(stderr, "leaktap: credentials: %s\n", auth_load_error(lv->auth));
+	}
+	(void)c;
+	return 0;
+}
+
+static void stop_faces(struct live *lv)
+{
+	api_destroy(lv->api);
+	app_destroy(lv->app);
+	auth_destroy(lv->auth);
+	alog_destroy(lv->alog);
+}
+
 static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 {
 	struct port lan, wan;
@@ -572,58 +816,115 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 		port_close(&lan);
 		return 1;
 	}
-	struct outputs o = {.alerts = stdout, .state = st};
+	static struct live lv;
+	char otp[AUTH_OTP_LEN + 1] = "";
+	bool first = false;
+	struct outputs o = {.alerts = stdout, .live = &lv};
 	const char *wd = getenv("WATCHDOG_USEC");
-	uint64_t wd_us = wd != NULL ? strtoull(wd, NULL, 10) : 0;
-	struct live_tick tk = {.wd_us = wd_us, .state = st};
+	lv.st = st;
+	lv.wd_us = wd != NULL ? strtoull(wd, NULL, 10) : 0;
 	struct loop l = {.lan = &lan,
 			 .wan = a->wan ? &wan : NULL,
 			 .lan_side = a->tap ? ENG_SIDE_ANY : ENG_SIDE_LAN,
 			 .stop = &stop_flag,
 			 .tick = live_tick,
-			 .tick_ctx = &tk,
-			 /* Wake at least twice per watchdog period, even when idle. */
-			 .max_wait_ms =
-				 wd_us != 0 && wd_us < 2000000u ? (int)(wd_us / 2000u) : 1000};
+			 .tick_ctx = &lv,
+			 .max_wait_ms = 1000};
+	lv.l = &l;
+	if (start_faces(&lv, c, otp, &first) != 0) {
+		stop_faces(&lv);
+		port_close(&lan);
+		port_close(&wan);
+		return 1;
+	}
+	uint32_t next_id = alog_next_id(lv.alog);
+	if (st != NULL && st->next_id > next_id) {
+		next_id = st->next_id;
+	}
 	struct eng_params ep = {.cfg = c,
 				.alert_line = write_alert,
 				.ctx = &o,
 				.inject = loop_inject,
 				.inject_ctx = &l,
-				.first_alert_id = st ? st->next_id : 0};
-	struct eng *e = eng_create(&ep);
-	if (e == NULL) {
+				.first_alert_id = next_id};
+	lv.eng = eng_create(&ep);
+	if (lv.eng == NULL) {
 		fprintf(stderr, "leaktap: out of memory creating the engine\n");
+		stop_faces(&lv);
 		port_close(&lan);
 		port_close(&wan);
 		return 1;
 	}
 	if (st != NULL) {
-		state_restore(st, e);
+		state_restore(st, lv.eng);
 	}
+	l.eng = lv.eng;
+	struct app_params pp = {.cfg = c,
+				.eng = lv.eng,
+				.loop = &l,
+				.alog = lv.alog,
+				.auth = lv.auth,
+				.stor = st != NULL ? &st->s : NULL,
+				.version = LEAKTAP_VERSION,
+				.board = brd_this.name,
+				.hooks = {.ctx = &lv,
+					  .leds_json = live_leds_json,
+					  .reboot = live_reboot,
+					  .log = live_print}};
+	lv.app = app_create(&pp);
+	struct api_params aa = {.app = lv.app, .auth = lv.auth, .alog = lv.alog};
+	lv.api = lv.app != NULL ? api_create(&aa) : NULL;
+	if (lv.api == NULL) {
+		fprintf(stderr, "leaktap: out of memory creating the web API\n");
+		eng_destroy(lv.eng);
+		stop_faces(&lv);
+		port_close(&lan);
+		port_close(&wan);
+		return 1;
+	}
+	/* From here the app's copy of the configuration is the one in force. */
+	c = app_cfg(lv.app);
+	ledsm_init(&lv.sm);
+	(void)ledsm_attach(&lv.sm, brd_this.leds, brd_this.n_leds, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "leaktap %s on %s: %s %s%s%s, mode %s\n", LEAKTAP_VERSION, brd_this.name,
 		a->tap ? "tap" : "lan", ldev, a->wan ? ", wan " : "", a->wan ? a->wan : "",
 		cfg_mode_name(c->mode));
 	if (a->wan) {
 		fprintf(stderr, "leaktap: forwarding between %s and %s\n", ldev, a->wan);
 	}
-	l.eng = e;
+	lv.mgmt = a->wan ? start_mgmt(c, &lv) : NULL;
+	l.mgmt = lv.mgmt;
+	app_set_mgmt(lv.app, lv.mgmt);
+	start_console(&lv, a, otp);
+	if (lv.con_fd >= 0) {
+		l.wake_fds = &lv.con_fd;
+		l.n_wake = 1;
+	}
+	ledsm_set_ready(&lv.sm, true);
 	sd_notify_msg("READY=1");
 	uint64_t t0 = brd_now_us();
 	int rc = loop_run(&l);
 	sd_notify_msg("STOPPING=1");
-	eng_finish(e);
-	print_summary(e, brd_now_us() - t0);
+	eng_finish(lv.eng);
+	print_summary(lv.eng, brd_now_us() - t0);
 	fprintf(stderr, "leaktap: forwarded %llu frames, %llu send errors\n",
 		(unsigned long long)l.fwd_frames, (unsigned long long)l.fwd_errors);
 	if (rc != 0) {
 		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
 	}
-	eng_destroy(e);
+	stop_console(&lv);
+	stop_mgmt(lv.mgmt);
+	eng_destroy(lv.eng);
+	stop_faces(&lv);
+	ledsm_detach(&lv.sm);
 	port_close(&lan);
 	port_close(&wan);
+	if (rc == 0 && lv.rebooting) {
+		return LIVE_EXIT_REBOOT;
+	}
 	return rc == 0 ? 0 : 1;
 }
 
@@ -665,6 +966,13 @@ int main(int argc, char **argv)
 	int rc = a.replay ? run_replay(&a, &cfg) : run_live(&a, &cfg, st);
 	if (st != NULL) {
 		stor_close(&st->s);
+	}
+	if (rc == LIVE_EXIT_REBOOT) {
+		/* A reboot of the firmware: the same program, arguments and state dir, anew. */
+		fflush(NULL);
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "leaktap: reboot: %s\n", strerror(errno));
+		return 1;
 	}
 	return rc;
 }

@@ -1108,11 +1108,56 @@ static int key_mgmt_from_wan(struct pctx *p, const cJSON *v, const char *path)
 	return get_bool(p, v, path, &p->c->mgmt.from_wan);
 }
 
+/*
+ * Six hex pairs joined by ':' (or all by '-'). The address must be unicast
+ * and not all zero: a group address would make the appliance receive every
+ * frame of that group, and lwIP would answer ARP with it.
+ */
+static int parse_mac(const char *s, uint8_t out[6])
+{
+	if (strlen(s) != 17 || (s[2] != ':' && s[2] != '-')) {
+		return -EINVAL;
+	}
+	uint8_t any = 0;
+	for (size_t i = 0; i < 6; i++) {
+		const char *h = s + 3 * i;
+		int hi = hex_val(h[0]);
+		int lo = hex_val(h[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && h[2] != s[2])) {
+			return -EINVAL;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+		any |= out[i];
+	}
+	return (out[0] & 1u) != 0 || any == 0 ? -EINVAL : 0;
+}
+
+static int key_mgmt_mac(struct pctx *p, const cJSON *v, const char *path)
+{
+	const char *s = get_str(v);
+	struct qbuf q;
+
+	if (s == NULL) {
+		return perr(p, "%s: must be a string", path);
+	}
+	memset(p->c->mgmt.mac, 0, sizeof(p->c->mgmt.mac));
+	p->c->mgmt.has_mac = false;
+	if (s[0] == '\0') {
+		return 0;
+	}
+	if (parse_mac(s, p->c->mgmt.mac) != 0) {
+		return perr(p, "%s: \"%s\" is not a unicast MAC address, e.g. 02:00:00:00:00:01",
+			    path, quote(&q, s));
+	}
+	p->c->mgmt.has_mac = true;
+	return 0;
+}
+
 static const struct key_rule mgmt_rules[] = {
 	{"dhcp", key_mgmt_dhcp},         {"address", key_mgmt_address},
 	{"gateway", key_mgmt_gateway},   {"dns", key_mgmt_dns},
 	{"hostname", key_mgmt_hostname}, {"ntp", key_mgmt_ntp},
-	{"from_wan", key_mgmt_from_wan},
+	{"from_wan", key_mgmt_from_wan}, {"mac", key_mgmt_mac},
 };
 
 static int key_mgmt(struct pctx *p, const cJSON *v, const char *path)
@@ -1459,7 +1504,16 @@ static void fmt_mgmt(struct obuf *o, const struct cfg *c)
 	ob_str(o, c->mgmt.ntp, sizeof(c->mgmt.ntp));
 	ob_puts(o, ",\n");
 	fmt_key(o, "    ", "from_wan");
-	ob_puts(o, c->mgmt.from_wan ? "true\n" : "false\n");
+	ob_puts(o, c->mgmt.from_wan ? "true,\n" : "false,\n");
+	fmt_key(o, "    ", "mac");
+	char mac[18] = "";
+	if (c->mgmt.has_mac) {
+		const uint8_t *b = c->mgmt.mac;
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
+			 b[4], b[5]);
+	}
+	ob_str(o, mac, sizeof(mac));
+	ob_puts(o, "\n");
 	ob_puts(o, "  },\n");
 }
 

@@ -354,3 +354,8 @@ uint32_t eng_quarantine_gen(struct eng *e, uint64_t now_ms)
 {
 	return pol_quarantine_gen(e->pol, now_ms);
 }
+
+bool eng_quarantine_active(struct eng *e, uint64_t now_ms)
+{
+	return pol_quarantine_active(e->pol, now_ms);
+}

@@ -8,6 +8,7 @@
 
 #include "autoconf.h"
 #include "brd.h"
+#include "mgmt.h"
 
 struct rx_ctx {
 	struct loop *l;
@@ -19,6 +20,12 @@ struct rx_ctx {
 static void on_frame(void *ctx, struct port *p, const struct port_frame *f)
 {
 	struct rx_ctx *rc = ctx;
+	/* The appliance's own traffic is neither inspected nor forwarded. */
+	if (rc->l->mgmt != NULL && p->link == PKT_LINK_ETH &&
+	    mgmt_frame(rc->l->mgmt, rc->side, f->data, f->caplen) == MGMT_RX_MINE) {
+		rc->l->mgmt_rx++;
+		return;
+	}
 	enum eng_verdict v = eng_frame(rc->l->eng, rc->side, p->link, f);
 	if (v != ENG_FORWARD) {
 		rc->l->dropped++;
@@ -48,6 +55,23 @@ void loop_inject(void *ctx, enum eng_side out, enum pkt_link link, const uint8_t
 		l->fwd_errors++;
 	} else {
 		l->injected++;
+	}
+}
+
+void loop_mgmt_tx(void *ctx, enum eng_side out, const uint8_t *frame, size_t len)
+{
+	struct loop *l = ctx;
+	struct port *to[2] = {out != ENG_SIDE_WAN ? l->lan : NULL,
+			      out != ENG_SIDE_LAN ? l->wan : NULL};
+	for (size_t i = 0; i < 2; i++) {
+		if (to[i] == NULL) {
+			continue;
+		}
+		if (port_tx(to[i], frame, len, brd_wall_us()) != 0) {
+			l->fwd_errors++;
+		} else {
+			l->mgmt_tx++;
+		}
 	}
 }
 
@@ -106,7 +130,7 @@ static int drain(struct loop *l, struct port *from, struct port *to, enum eng_si
 
 int loop_run(struct loop *l)
 {
-	int fds[2];
+	int fds[2 + LOOP_WAKE_MAX];
 	size_t nfd = 0;
 	int fd = port_fd(l->lan);
 	if (fd < 0) {
@@ -120,6 +144,9 @@ int loop_run(struct loop *l)
 		}
 		fds[nfd++] = fd;
 	}
+	for (size_t i = 0; i < l->n_wake && i < LOOP_WAKE_MAX; i++) {
+		fds[nfd++] = l->wake_fds[i];
+	}
 	while (!*l->stop) {
 		if (l->tick != NULL) {
 			l->tick(l->tick_ctx);
@@ -132,11 +159,19 @@ int loop_run(struct loop *l)
 		if (b < 0) {
 			return b;
 		}
+		if (l->mgmt != NULL) {
+			mgmt_poll(l->mgmt);
+		}
 		/* A full batch means more may be waiting: poll again before sleeping. */
 		if (a == CONFIG_PKT_BATCH || b == CONFIG_PKT_BATCH) {
 			continue;
 		}
-		int w = brd_wait(fds, nfd, l->max_wait_ms > 0 ? l->max_wait_ms : 1000);
+		int wait_ms = l->max_wait_ms > 0 ? l->max_wait_ms : 1000;
+		if (l->mgmt != NULL) {
+			uint32_t t = mgmt_sleep_ms(l->mgmt);
+			wait_ms = t < (uint32_t)wait_ms ? (int)t : wait_ms;
+		}
+		int w = brd_wait(fds, nfd, wait_ms);
 		if (w < 0 && w != -EINTR) {
 			return w;
 		}

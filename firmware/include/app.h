@@ -49,8 +49,20 @@ struct app_params {
 	struct app_hooks hooks;
 };
 
+/*
+ * From app_create() on, the engine and mgmt read the app's own copy of the
+ * configuration (it calls eng_set_cfg/mgmt_set_cfg), so p->cfg may go
+ * away; destroy the engine and mgmt before the app. NULL when out of
+ * memory or cfg/eng missing.
+ */
 struct app *app_create(const struct app_params *p);
 void app_destroy(struct app *a);
+
+/*
+ * Attach the management stack once it exists (it is created after the app,
+ * because its web server answers through the app). NULL detaches.
+ */
+void app_set_mgmt(struct app *a, struct mgmt *m);
 
 /* The configuration in force. */
 const struct cfg *app_cfg(const struct app *a);
@@ -87,6 +99,36 @@ int app_allow(struct app *a, const char *entry, bool add, char *msg, size_t mcap
 
 /* Acknowledge one alert or all (id 0). */
 int app_ack(struct app *a, uint32_t id);
+
+/*
+ * The alert list with its filter (see app_alerts_json) as JSON (csv false)
+ * or as the CSV export (csv true). Length written, -ENOSPC, or -EINVAL for
+ * a bad filter value: field (fcap bytes) names the parameter and buf
+ * holds a one-line message.
+ */
+int app_alerts(struct app *a, const char *filter, bool csv, char *buf, size_t cap, char *field,
+	       size_t fcap);
+
+/*
+ * Every bad key of a configuration document as one JSON object
+ * {"threshold_mb": "must be ...", "mgmt.address": "..."} (each key checked
+ * on its own over the defaults), for the page to mark all fields at once.
+ * Length written or -ENOSPC.
+ */
+int app_config_errors(const char *json, size_t len, char *buf, size_t cap);
+
+/* Allow the remote of an alert (its name when known, else its address); entry receives it. */
+int app_allow_alert(struct app *a, uint32_t alert_id, char *entry, size_t ecap, char *msg,
+		    size_t mcap);
+
+/* Hide a destination (an IP address) from app_destinations_json until reboot. 0 or -EINVAL. */
+int app_reject(struct app *a, const char *remote_ip);
+
+/* The system document of GET /api/system (version, board, build options). */
+int app_system_json(const struct app *a, char *buf, size_t cap);
+
+/* True when the board can reboot (hooks.reboot set). */
+bool app_can_reboot(const struct app *a);
 
 /* Console: reset the password; prints the new one-time password through hooks.log. */
 int app_password_reset(struct app *a);

@@ -51,7 +51,9 @@ struct auth_session_out {
 
 /*
  * Check a login. 0 with a new session; -EACCES wrong password; -EBUSY
- * locked out, *retry_s says for how long; -ENOSPC no free session slot.
+ * locked out, or CONFIG_AUTH_HASHES_PER_S checks already ran this second
+ * (all sources together), *retry_s says for how long; -ENOSPC no free
+ * session slot.
  */
 int auth_login(struct auth *a, const struct auth_src *src, const char *password, uint64_t now_ms,
 	       struct auth_session_out *out, uint32_t *retry_s);
@@ -62,6 +64,13 @@ int auth_login(struct auth *a, const struct auth_src *src, const char *password,
  * -EACCES otherwise.
  */
 int auth_check(struct auth *a, const char *session, uint64_t now_ms, bool *must_change);
+
+/*
+ * The CSRF token and must-change state of a valid session (for a page
+ * reloaded with its cookie). Does not refresh the idle timer. 0 or
+ * -EACCES; out->session is left "".
+ */
+int auth_session_info(const struct auth *a, const char *session, struct auth_session_out *out);
 
 /* 0 when csrf is the session's CSRF token, -EPERM otherwise. */
 int auth_check_csrf(const struct auth *a, const char *session, const char *csrf);
@@ -90,5 +99,18 @@ struct auth_stats {
 	uint64_t lockouts;
 };
 void auth_get_stats(const struct auth *a, struct auth_stats *st);
+
+/*
+ * Why the stored credentials were not used at auth_create() ("auth.json:
+ * bad salt"), or "" when they loaded (or there were none). When set, the
+ * device started as on first boot with a one-time password.
+ */
+const char *auth_load_error(const struct auth *a);
+
+/*
+ * Compare n bytes of a and b in time that depends only on n. True when
+ * equal. For every secret comparison (hashes, tokens).
+ */
+bool auth_ct_equal(const void *a, const void *b, size_t n);
 
 #endif /* LEAKTAP_AUTH_H */

@@ -28,6 +28,23 @@ struct brd_port_desc {
 	const struct port_ops *file; /* capture-file reader (replay), or NULL */
 };
 
+struct led_ops;
+struct uart_ops;
+
+/* One status LED: which logical LED (enum ledsm_id) a physical LED shows. */
+struct brd_led_desc {
+	uint8_t logical;           /* enum ledsm_id */
+	const struct led_ops *ops; /* driver */
+	const char *name;          /* physical LED name for the driver */
+	const char *base;          /* driver parameter (sysfs class directory), or NULL */
+};
+
+/* The serial console. */
+struct brd_console_desc {
+	const struct uart_ops *ops; /* driver, or NULL: no console */
+	const char *dev;            /* tty path; NULL: the process's stdin/stdout */
+};
+
 struct brd_desc {
 	const char *name; /* board name, as in CONFIG_BOARD */
 	const struct brd_port_desc *ports;
@@ -36,6 +53,14 @@ struct brd_desc {
 	/* Persistent storage (config, credentials, alert journal, quarantines), or NULL. */
 	const struct stor_ops *storage;
 	const char *storage_dev; /* its default device (state dir, partition), or NULL */
+	/*
+	 * The management stack's own MAC when the config sets none: stable for
+	 * the board (a real board reads it from its OTP/EEPROM into this table).
+	 */
+	uint8_t mgmt_mac[6];
+	const struct brd_led_desc *leds; /* logical to physical LED map */
+	size_t n_leds;
+	struct brd_console_desc console;
 };
 
 /* The descriptor of the board this image was built for. */

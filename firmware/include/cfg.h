@@ -78,6 +78,8 @@ struct cfg {
 		char hostname[64];          /* one DNS label */
 		char ntp[CFG_NAME_MAX + 1]; /* NTP server name or address; empty = none */
 		bool from_wan;
+		bool has_mac;
+		uint8_t mac[6]; /* the appliance's own MAC; unset: the board's */
 	} mgmt;
 
 	struct {

@@ -127,5 +127,7 @@ uint32_t eng_next_alert_id(const struct eng *e);
 int eng_quarantines_json(const struct eng *e, uint64_t now_ms, char *buf, size_t size);
 int eng_quarantines_load(struct eng *e, const char *json, size_t len, uint64_t now_ms);
 uint32_t eng_quarantine_gen(struct eng *e, uint64_t now_ms);
+/* True while a quarantine is active (block mode cut a pair off). */
+bool eng_quarantine_active(struct eng *e, uint64_t now_ms);
 
 #endif /* LEAKTAP_ENG_H */

@@ -12,6 +12,10 @@
 #include "eng.h"
 #include "port.h"
 
+struct mgmt;
+
+#define LOOP_WAKE_MAX 2
+
 struct loop {
 	struct eng *eng;
 	struct port *lan;         /* office side (inline) or the only input (replay, tap) */
@@ -22,11 +26,24 @@ struct loop {
 	void (*tick)(void *ctx);  /* called once per pass of loop_run (watchdog); may be NULL */
 	int max_wait_ms;          /* longest sleep between passes; 0 = 1000 ms */
 	void *tick_ctx;
+	/*
+	 * The management stack, the bridge's third port, or NULL. Offered every
+	 * received frame first; polled every pass; bounds the sleep.
+	 */
+	struct mgmt *mgmt;
+	/*
+	 * Other descriptors that end the sleep when readable (the console);
+	 * the tick serves them. At most LOOP_WAKE_MAX.
+	 */
+	const int *wake_fds;
+	size_t n_wake;
 	/* Counters of the loop itself. */
 	uint64_t fwd_frames;
 	uint64_t fwd_errors;
 	uint64_t dropped;
 	uint64_t injected; /* frames the engine made and the loop sent */
+	uint64_t mgmt_rx;  /* frames consumed by the management stack */
+	uint64_t mgmt_tx;  /* frames it sent (a frame sent out of both ports counts twice) */
 	uint64_t overruns; /* batches that overran the inspection budget */
 	uint64_t shed_until_us;
 	uint32_t slow_batches; /* consecutive full batches over budget */
@@ -39,6 +56,13 @@ struct loop {
  */
 void loop_inject(void *ctx, enum eng_side out, enum pkt_link link, const uint8_t *frame, size_t len,
 		 uint64_t ts_us);
+
+/*
+ * The management stack's mgmt_tx_cb (ctx: struct loop *): sends a frame
+ * lwIP made out of the lan or wan port, or both for ENG_SIDE_ANY. The
+ * frame is not inspected. Send failures are counted in fwd_errors.
+ */
+void loop_mgmt_tx(void *ctx, enum eng_side out, const uint8_t *frame, size_t len);
 
 /*
  * Replay: read l->lan (a capture file) to its end, recording forwarded

@@ -77,6 +77,13 @@ uint32_t mgmt_sleep_ms(const struct mgmt *m);
 /* Apply a new configuration (address, hostname, from_wan, NTP); live. */
 void mgmt_set_cfg(struct mgmt *m, const struct cfg *cfg);
 
+/*
+ * Wall clock in microseconds since the epoch: the last SNTP answer plus
+ * the monotonic time since, or the board's wall clock before any sync
+ * (and for m == NULL). For alert timestamps on boards without an RTC.
+ */
+uint64_t mgmt_wall_us(const struct mgmt *m);
+
 struct mgmt_status {
 	bool has_addr;
 	bool from_dhcp;  /* address leased by DHCP, else the static one */
@@ -94,7 +101,22 @@ struct mgmt_status {
 	uint64_t http_requests;
 	uint64_t http_rejected; /* connections refused for lack of slots, requests answered 4xx by
 				   the reader */
+	bool syslog_up;         /* export: syslog target reachable (TCP connected / UDP resolved) */
+	bool mqtt_up;           /* export: MQTT session accepted */
+	uint32_t export_queued; /* alerts waiting for a target */
+	uint64_t export_sent;   /* alerts a target confirmed (TCP ack, PUBACK) or UDP sent */
+	uint64_t export_dropped; /* alerts dropped by a full export queue */
 };
 void mgmt_get_status(const struct mgmt *m, struct mgmt_status *st);
+
+/*
+ * Export (syslog RFC 5424 and MQTT, targets from cfg.syslog / cfg.mqtt):
+ * queue one alert line for every configured target; delivered by
+ * mgmt_poll() once the appliance has an address (docs/export.md).
+ */
+void mgmt_export_alert_line(struct mgmt *m, const char *line, size_t len);
+
+/* The status document MQTT keeps retained on <prefix>/<hostname>/status (latest wins). */
+void mgmt_export_status_doc(struct mgmt *m, const char *json, size_t len);
 
 #endif /* LEAKTAP_MGMT_H */

@@ -157,6 +157,9 @@ int pol_quarantines_json(const struct pol *p, uint64_t now_ms, char *buf, size_t
  */
 int pol_quarantines_load(struct pol *p, const char *json, size_t len, uint64_t now_ms);
 
+/* True while at least one quarantine is active (the alert LED is solid then). */
+bool pol_quarantine_active(struct pol *p, uint64_t now_ms);
+
 /*
  * A counter that changes whenever the set of active quarantines does: one
  * starts (block alert), one is restored, or one reached its end by now_ms.

@@ -33,7 +33,37 @@ struct mgmt_httpd_stats {
 	uint32_t conns;
 	uint64_t requests;
 	uint64_t rejected;
+	uint64_t evicted; /* waiting connections closed to make room for a new one */
 };
 void mgmt_httpd_get_stats(const struct mgmt_httpd *h, struct mgmt_httpd_stats *st);
+
+/*
+ * TLS identity of the web server (mgmt_tls.c). The key and certificate
+ * are PEM text, NUL-terminated (key_len/crt_len count without the NUL).
+ */
+#define MGMT_TLS_PEM_MAX 8192 /* room for an RSA-4096 key or a short chain */
+struct mgmt_tls_pem {
+	uint8_t key[MGMT_TLS_PEM_MAX];
+	size_t key_len;
+	uint8_t crt[MGMT_TLS_PEM_MAX];
+	size_t crt_len;
+};
+
+/*
+ * Load "tls.key" and "tls.crt" from stor; when stor is NULL, an object is
+ * missing, or the pair does not parse or match, make an ECDSA P-256 key
+ * and a self-signed certificate for hostname (valid 10 years, SAN
+ * <hostname>.local and <hostname>) and save both to stor (when set). A
+ * failed save keeps the new pair for this boot. 0 or negative errno
+ * (-EIO when key generation failed).
+ */
+int mgmt_tls_identity(struct stor *stor, const char *hostname, struct mgmt_tls_pem *out);
+
+struct altcp_tls_config;
+/* The altcp_tls server configuration for an identity. 0, -EINVAL or -ENOMEM. */
+int mgmt_tls_server_config(const struct mgmt_tls_pem *pem, struct altcp_tls_config **out);
+
+/* Free an altcp_tls configuration completely (server or client); NULL is ignored. */
+void mgmt_tls_free_config(struct altcp_tls_config *cfg);
 
 #endif /* LEAKTAP_MGMT_PRIV_H */

@@ -648,6 +648,12 @@ uint32_t pol_next_alert_id(const struct pol *p)
 	return p->next_alert_id + 1u;
 }
 
+bool pol_quarantine_active(struct pol *p, uint64_t now_ms)
+{
+	(void)pol_quarantine_gen(p, now_ms);
+	return p->q_next_end != UINT64_MAX;
+}
+
 uint32_t pol_quarantine_gen(struct pol *p, uint64_t now_ms)
 {
 	if (now_ms < p->q_next_end) {

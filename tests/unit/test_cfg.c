@@ -37,7 +37,8 @@ static const char full_doc[] =
 	"    \"dns\": \"2001:4860:4860::8888\",\n"
 	"    \"hostname\": \"Tap-1\",\n"
 	"    \"ntp\": \"pool.ntp.org\",\n"
-	"    \"from_wan\": true\n"
+	"    \"from_wan\": true,\n"
+	"    \"mac\": \"02:1E:A7:00:00:09\"\n"
 	"  },\n"
 	"  \"syslog\": {\"host\": \"10.0.0.5\", \"port\": 6514, \"proto\": \"tcp\"},\n"
 	"  \"mqtt\": {\"host\": \"broker.lan\", \"port\": 8883, \"topic_prefix\": \"büro/tap\"}\n"
@@ -116,6 +117,8 @@ static void cfg_eq(const struct cfg *a, const struct cfg *b)
 	assert_string_equal(a->mgmt.hostname, b->mgmt.hostname);
 	assert_string_equal(a->mgmt.ntp, b->mgmt.ntp);
 	assert_int_equal(a->mgmt.from_wan, b->mgmt.from_wan);
+	assert_int_equal(a->mgmt.has_mac, b->mgmt.has_mac);
+	assert_memory_equal(a->mgmt.mac, b->mgmt.mac, 6);
 	assert_string_equal(a->syslog.target.host, b->syslog.target.host);
 	assert_int_equal(a->syslog.target.port, b->syslog.target.port);
 	assert_int_equal(a->syslog.tcp, b->syslog.tcp);
@@ -249,6 +252,8 @@ static void test_full_document(void **state)
 	assert_string_equal(c->mgmt.hostname, "tap-1");
 	assert_string_equal(c->mgmt.ntp, "pool.ntp.org");
 	assert_true(c->mgmt.from_wan);
+	assert_true(c->mgmt.has_mac);
+	assert_memory_equal(c->mgmt.mac, ((uint8_t[]){0x02, 0x1e, 0xa7, 0, 0, 9}), 6);
 	assert_string_equal(c->syslog.target.host, "10.0.0.5");
 	assert_int_equal(c->syslog.target.port, 6514);
 	assert_true(c->syslog.tcp);
@@ -320,6 +325,14 @@ static void test_mgmt_static(void **state)
 	assert_false(c->mgmt.has_address);
 	assert_false(c->mgmt.has_gateway);
 	assert_false(c->mgmt.has_dns);
+	free(c);
+	/* A MAC with dashes is the same address; "" means the board's own. */
+	c = parse_ok("{\"mgmt\": {\"mac\": \"0a-1B-2c-3D-4e-5F\"}}");
+	assert_true(c->mgmt.has_mac);
+	assert_memory_equal(c->mgmt.mac, ((uint8_t[]){0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f}), 6);
+	free(c);
+	c = parse_ok("{\"mgmt\": {\"mac\": \"\"}}");
+	assert_false(c->mgmt.has_mac);
 	free(c);
 	c = parse_ok("{\"mgmt\": {\"dns\": \"9.9.9.9\", \"ntp\": \"2001:DB8::123\"},"
 		     " \"syslog\": {\"host\": \"Log.Example.com.\"}}");
@@ -490,6 +503,15 @@ static const struct err_case err_cases[] = {
 	{"{\"mgmt\": {\"dns\": \"8.8.8.8/32\"}}",
 	 "mgmt.dns: \"8.8.8.8/32\" is not an IPv4 or IPv6"},
 	{"{\"mgmt\": {\"hostname\": \"\"}}", "mgmt.hostname: \"\" must be one DNS label"},
+	{"{\"mgmt\": {\"mac\": \"01:00:5e:00:00:fb\"}}",
+	 "mgmt.mac: \"01:00:5e:00:00:fb\" is not a unicast MAC address, e.g. 02:00:00:00:00:01"},
+	{"{\"mgmt\": {\"mac\": \"00:00:00:00:00:00\"}}",
+	 "mgmt.mac: \"00:00:00:00:00:00\" is not a unicast MAC address"},
+	{"{\"mgmt\": {\"mac\": \"02:00:00:00:00\"}}", "mgmt.mac: \"02:00:00:00:00\" is not a"},
+	{"{\"mgmt\": {\"mac\": \"02:00:00-00:00:01\"}}", "mgmt.mac: \"02:00:00-00:00:01\" is not"},
+	{"{\"mgmt\": {\"mac\": \"02:00:00:00:00:0g\"}}", "mgmt.mac: \"02:00:00:00:00:0g\" is not"},
+	{"{\"mgmt\": {\"mac\": \"020000000001\"}}", "mgmt.mac: \"020000000001\" is not"},
+	{"{\"mgmt\": {\"mac\": 2}}", "mgmt.mac: must be a string"},
 	{"{\"mgmt\": {\"hostname\": \"tap.lan\"}}",
 	 "mgmt.hostname: \"tap.lan\" must be one DNS label"},
 	{"{\"mgmt\": {\"hostname\": \"tap_1\"}}", "mgmt.hostname: \"tap_1\" must be one DNS label"},

@@ -1,6 +1,9 @@
 /*
- * Board services of native_sim on Linux: clocks, randomness, waiting on
- * descriptors. Host half: the only board file with OS headers.
+ * Board services of every board that runs leaktap as a Linux process
+ * (native_sim, nanopi-r2s, ...): clocks, randomness, waiting on
+ * descriptors. Host half: the only board file with OS headers. Linux
+ * boards differ only in their tables (board/<name>/board.c), so this file
+ * is shared rather than copied into each board.
  */
 #include "brd.h"
 

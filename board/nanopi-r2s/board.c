@@ -1,0 +1,57 @@
+/*
+ * FriendlyELEC NanoPi R2S: RK3328 (4x Cortex-A53, arm64), 1 GiB RAM, two
+ * Gigabit ports, running Debian or Armbian. leaktap runs on it as a Linux
+ * process, like native_sim: the host services are board/common/linux/ and
+ * only this table is the board's own.
+ *
+ * Ports, as the kernel names them with the classic ethX scheme (Armbian,
+ * FriendlyWrt, Debian with net.ifnames=0):
+ *   wan = eth0  the RK3328's own Gigabit MAC (GMAC), jack labelled WAN
+ *   lan = eth1  the RTL8153 Gigabit adapter on the SoC's USB 3 port,
+ *               jack labelled LAN
+ * With systemd's predictable names (plain Debian images) the same jacks are
+ * end0 (GMAC) and enu1 (USB): the unit file takes the names from
+ * /etc/default/leaktap, and the README says how to check which is which.
+ *
+ * LEDs, as the kernel's rk3328-nanopi-r2s.dts labels them in
+ * /sys/class/leds: nanopi-r2s:red:sys, nanopi-r2s:green:lan,
+ * nanopi-r2s:green:wan. Console: ttyS2 (UART2) at 1500000 baud, 8N1.
+ * State (config.json, alerts.jsonl): /var/lib/leaktap.
+ */
+#include "brd.h"
+
+#include "port/port_pcap.h"
+
+static const struct brd_port_desc nanopi_r2s_ports[] = {
+	{
+		.name = "lan",
+		.role = BRD_PORT_LAN,
+		.default_dev = "eth1",
+		.live = &port_pcap_live_ops,
+		.file = &port_pcap_file_ops,
+	},
+	{
+		.name = "wan",
+		.role = BRD_PORT_WAN,
+		.default_dev = "eth0",
+		.live = &port_pcap_live_ops,
+		.file = &port_pcap_file_ops,
+	},
+};
+
+/*
+ * The LED (drivers/led, sysfs LED class), console (drivers/uart, tty) and
+ * storage (drivers/storage, state dir) slots join this table when those
+ * driver classes land in struct brd_desc. Their values for this board:
+ *   leds:    "status" -> "nanopi-r2s:red:sys"   (alert / fault)
+ *            "lan"    -> "nanopi-r2s:green:lan" (lan port traffic)
+ *            "wan"    -> "nanopi-r2s:green:wan" (wan port traffic)
+ *   console: "/dev/ttyS2", 1500000 baud
+ *   storage: "/var/lib/leaktap"
+ */
+const struct brd_desc brd_this = {
+	.name = "nanopi-r2s",
+	.ports = nanopi_r2s_ports,
+	.n_ports = sizeof(nanopi_r2s_ports) / sizeof(nanopi_r2s_ports[0]),
+	.recorder = &port_pcap_dump_ops,
+};
