@@ -92,7 +92,7 @@ for _ in $(seq 100); do
 	kill -0 "$lt_pid" 2>/dev/null || break
 	sleep 0.1
 done
-otp=$(sed -n 's/^leaktap: first-boot password: \([^ ]*\)$/\1/p' "$R/leaktap.log" | head -n 1)
+otp=$(grep -ao 'first-boot password: [A-Za-z0-9]\{16\}' "$R/leaktap.log" | head -n 1 | sed 's/.*: //')
 [ -n "$otp" ] || die "leaktap did not start or printed no one-time password: $(tail -n 2 "$R/leaktap.log")"
 for _ in $(seq 50); do
 	ip netns exec "$(ns office)" ping -c 1 -W 1 -q $SRV >/dev/null 2>&1 && break

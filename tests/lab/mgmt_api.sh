@@ -274,7 +274,7 @@ for _ in $(seq 150); do
 	sleep 0.1
 done
 grep -q "forwarding between" "$lt_log" || abort "leaktap did not start: $(tail -n 3 "$lt_log")"
-OTP=$(sed -n 's/^leaktap: first-boot password: \([^ ]*\)$/\1/p' "$lt_log" | head -n 1)
+OTP=$(grep -ao 'first-boot password: [A-Za-z0-9]\{16\}' "$lt_log" | head -n 1 | sed 's/.*: //')
 if [ ${#OTP} = 16 ]; then
 	ok "first boot: the console prints a 16-character one-time password"
 else

@@ -131,7 +131,7 @@ for _ in $(seq 150); do
 	kill -0 $lt_pid 2>/dev/null || break
 	sleep 0.1
 done
-OTP=$(sed -n 's/^leaktap: first-boot password: \([^ ]*\)$/\1/p' "$lt_log" | head -n 1)
+OTP=$(grep -ao 'first-boot password: [A-Za-z0-9]\{16\}' "$lt_log" | head -n 1 | sed 's/.*: //')
 [ ${#OTP} = 16 ] || abort "no one-time password on leaktap's stderr: $(tail -n 3 "$lt_log")"
 for _ in $(seq 60); do
 	code=$(lab_exec "$NAME" office timeout 5 curl -sk --max-time 2 -o /dev/null -w '%{http_code}' "https://$APP/" 2>/dev/null)
