@@ -5,15 +5,15 @@
 #
 #   lq2-office  10.77.0.10 (Chromium + the upload) --[br-lan]-- lan0 [lq2-app: leaktap, mgmt 10.77.0.250] wan0 --[br-wan]-- lq2-internet
 #   lq2-office2 10.77.0.11 (a bounded ping: an office is never silent)                                                     10.77.0.53 dnsmasq
-#                                                                                                               10.77.0.100 upload sink :80
+#                                                                                                    10.77.0.100-102 upload sink :80
 #
 # leaktap: build/asan/leaktap --lan lan0 --wan wan0 --config CFG --state-dir DIR
 # (monitor, threshold_mb 5, local_nets 10.77.0.0/26, mgmt static 10.77.0.250/24).
 # The one-time password is read from its stderr; the browser runs in the office
 # namespace (tools/lab exec: its own mount namespace with the lab's resolver) with
-# --upload-cmd = a curl -F of a real 12 MB MP4 from the office through the bridge
-# to upload.video.test. Screenshots: build/web-shots/ (FAIL-<test>.png on a
-# failure). Prints run.py's PASS/FAIL lines, the status page's load time and the
+# --upload-cmd = curl -F of a real 12 MB MP4 from the office through the bridge
+# to three hosts (rec., cam., upload.video.test: three alerts, three
+# destinations). Screenshots: build/web-shots/ (FAIL-<test>.png on a failure). Prints run.py's PASS/FAIL lines, the status page's load time and the
 # page weight, then "N passed, N failed"; leaktap must exit 0 on SIGTERM with
 # no sanitizer report (two more checks).
 #
@@ -101,6 +101,8 @@ bind-interfaces
 listen-address=10.77.0.53
 local=/test/
 host-record=upload.video.test,10.77.0.100
+host-record=cam.video.test,10.77.0.101
+host-record=rec.video.test,10.77.0.102
 pid-file=$W/etc/dnsmasq.pid
 EOF
 cat >"$W/etc/config.json" <<EOF
@@ -144,7 +146,11 @@ done
 ip netns exec "$(ns office2)" timeout -k 2 240 ping -i 0.5 -q 10.77.0.53 >/dev/null 2>&1 &
 PIDS+=($!)
 
-upload="curl -sS -o /dev/null --max-time 60 -F 'file=@$M/clip.mp4;type=video/mp4' http://upload.video.test/upload/clip.mp4"
+# three destinations, so that the destinations test has rows to approve and reject
+upload=
+for h in rec.video.test cam.video.test upload.video.test; do
+	upload="$upload${upload:+ && }curl -sS -o /dev/null --max-time 30 -F 'file=@$M/clip.mp4;type=video/mp4' http://$h/upload/clip.mp4"
+done
 rm -f "$SHOTS"/*.png
 lab_exec "$NAME" office timeout -k 5 240 tests/web/run.sh "https://$APP" --otp "$OTP" \
 	--shots "$SHOTS" --upload-cmd "$upload" "$@" 2>&1 | tee "$W/log/browser.log" | grep -v '^[0-9]* passed, '
