@@ -6,6 +6,7 @@
 #   loaded: the same, while 50 HTTPS clients in office2 (tests/lab/mgmt_lab.py
 #           load: keep-alive, logged in, as fast as answers come) request
 #           /api/status and the page's assets from the appliance
+# (plus, first, the same clients for 5 s without iperf3: what the page serves)
 # ROUNDS alternating pairs (alone, loaded); the ratio is mean(loaded) /
 # mean(alone); target: forwarding drops by less than 10% (ratio > 0.90).
 # Prints the markdown section "## Forwarding under HTTPS load (issue 5)" and
@@ -126,6 +127,10 @@ load() { # label: CLIENTS clients for TCP_S + 2 s, started 1 s before iperf3
 }
 sleep 1
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+# what the page serves with no forwarding load (the same clients, 5 s)
+ip netns exec "$(ns office2)" timeout -k 2 30 $PY tests/lab/mgmt_lab.py load $APP 443 \
+	--clients "$CLIENTS" --seconds 5 --cookie "$cookie" --paths "$PATHS" >"$R/page-only.load" 2>&1
+sleep 1
 for i in $(seq "$ROUNDS"); do
 	echo "bench_https: round $i: alone ..." >&2
 	iperf "alone-$i"
@@ -195,6 +200,11 @@ for i in range(rounds):
     w(f"| {i + 1} | {f(a and a / 1e6)} | {f(l and l / 1e6)} | {f(r, '{:.3f}')} | "
       f"{f(L and L['requests'] / L['seconds'])} | {st} | {f(L and L['errors'])} | {f(L and L['connects'])} | "
       f"{f(L and L['lat_ms_p50'], '{}')} / {f(L and L['lat_ms_p99'], '{}')} |")
+P = lload("page-only.load")
+if P:
+    w(f"| page only (no iperf3), 5 s | | | | {f(P['requests'] / P['seconds'])} | "
+      + ", ".join(f"{k}: {v}" for k, v in sorted(P["status"].items()))
+      + f" | {P['errors']} | {P['connects']} | {P['lat_ms_p50']} / {P['lat_ms_p99']} |")
 w("")
 met = ratio is not None and ratio > 0.90
 w(f"**Forwarding with {clients} HTTPS clients / alone: {f(ratio, '{:.3f}')}** "

@@ -13,8 +13,9 @@
 # namespace (tools/lab exec: its own mount namespace with the lab's resolver) with
 # --upload-cmd = curl -F of a real 12 MB MP4 from the office through the bridge
 # to three hosts (rec., cam., upload.video.test: three alerts, three
-# destinations). Screenshots: build/web-shots/ (FAIL-<test>.png on a failure). Prints run.py's PASS/FAIL lines, the status page's load time and the
-# page weight, then "N passed, N failed"; leaktap must exit 0 on SIGTERM with
+# destinations). Screenshots: build/web-shots/ (FAIL-<test>.png on a failure).
+# Prints run.py's PASS/FAIL lines, the status page's load time and the page
+# weight, then "N passed, N failed"; leaktap must exit 0 on SIGTERM with
 # no sanitizer report (two more checks).
 #
 # Usage (root): tests/web/lab.sh [run.py options] (LEAKTAP_BIN overrides the
