@@ -14,7 +14,7 @@
 #
 #   tools/bench_https.sh
 #   LEAKTAP_BIN  binary to measure (default build/leaktap)
-#   CLIENTS (50), TCP_S (10), ROUNDS (2)
+#   CLIENTS (50), TCP_S (10), ROUNDS (3)
 #
 # Traffic stays between this run's namespaces (10.77.0.0/24); every client and
 # server runs under `timeout`; namespaces and processes are removed on exit.
@@ -30,7 +30,7 @@ SRV=10.77.0.100
 APP=10.77.0.250
 CLIENTS=${CLIENTS:-50}
 TCP_S=${TCP_S:-10}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 PATHS=/api/status,/,/app.js,/api/status,/style.css,/favicon.svg
 PW=bench-https-password
 
