@@ -11,9 +11,12 @@
 # Prints the markdown section "## Forwarding (issue 4)" and writes it to
 # build/bench/forward.md (raw outputs in build/bench/forward/).
 #
-#   tools/bench_forward.sh [--profile]
+#   tools/bench_forward.sh [--profile] [--no-rt]
 #     --profile  also record where leaktap's time goes during (a) and (b)
 #                (perf record, strace -c) into build/bench/forward/profile-*.txt
+#     --no-rt    run leaktap at normal priority; by default it runs as
+#                board/native_sim/leaktap.service deploys it: SCHED_FIFO 10
+#                (chrt -f 10). The kernel bridge runs in softirq either way.
 #   LEAKTAP_BIN  binary to measure (default build/leaktap)
 #
 # Traffic stays between this run's namespaces (10.77.0.0/24); every client and
@@ -32,11 +35,13 @@ SMALL_S=5
 MIX_S=5
 PINGS=500
 profile=0
+RT="chrt -f 10"
 for a in "$@"; do
 	case $a in
 	--profile) profile=1 ;;
+	--no-rt) RT= ;;
 	-h | --help)
-		sed -n '2,20p' "$0"
+		sed -n '2,24p' "$0"
 		exit 0
 		;;
 	*)
@@ -144,7 +149,8 @@ path_up() {
 			ip -n "$APP" link set br0 up || die "bridge: cannot make br0"
 		;;
 	leaktap)
-		ip netns exec "$APP" timeout -s TERM -k 5 900 "$BIN" --lan lan0 --wan wan0 \
+		# shellcheck disable=SC2086 # RT is a command prefix or empty
+		ip netns exec "$APP" timeout -s TERM -k 5 900 $RT "$BIN" --lan lan0 --wan wan0 \
 			--config "$R/config.json" >"$R/leaktap.log" 2>&1 &
 		lt_pid=$!
 		for _ in $(seq 50); do grep -q "forwarding between" "$R/leaktap.log" && break; sleep 0.1; done
@@ -258,6 +264,10 @@ run_path() { # bridge|leaktap
 	path_down "$p"
 }
 
+sched="normal priority (--no-rt)"
+[ -n "$RT" ] && sched="SCHED_FIFO 10 (\`$RT\`, as leaktap.service)"
+knobs=$(grep -E 'CONFIG_(PKT_BATCH|PORT_PCAP_TX_BATCH|LOOP_BUSY_POLL_US|PORT_PCAP_BUFFER_KB) ' build/autoconf.h 2>/dev/null |
+	awk '{printf "%s%s=%s", sep, $2, $3; sep=", "}')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 run_path bridge
 run_path leaktap
@@ -265,11 +275,12 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report --------------------------------------------------------------------
 $PY - "$R" "$offloads" "$(nproc)" "$(uname -r)" "$(iperf3 --version | head -n 1)" \
-	"$("$BIN" --version 2>/dev/null)" "$TCP_S" "$SMALL_S" "$MIX_S" "$PINGS" "$load0" "$load1" >"$OUTMD" <<'EOF'
+	"$("$BIN" --version 2>/dev/null)" "$TCP_S" "$SMALL_S" "$MIX_S" "$PINGS" "$load0" "$load1" \
+	"$sched" "${knobs:-build/autoconf.h not found}" >"$OUTMD" <<'EOF'
 import json, os, re, sys
 R, offloads, ncpu, kernel, iperf_v, lt_v = sys.argv[1:7]
 TCP_S, SMALL_S, MIX_S, PINGS = (int(x) for x in sys.argv[7:11])
-load0, load1 = sys.argv[11:13]
+load0, load1, sched, knobs = sys.argv[11:15]
 
 def load(name):
     try:
@@ -342,7 +353,8 @@ w(f"leaktap (`{lt_v}`, release build, mode monitor) inline in the appliance name
   f"`lan0`/`wan0`) in the same run. Path: office eth0 -> br-lan -> lan0 -> [leaktap | br0] -> "
   f"wan0 -> br-wan -> internet eth0 (both paths cross the same two lab switch bridges). "
   f"{offloads}. {ncpu} CPUs, kernel {kernel}, {iperf_v}; load average at start {load0}, at end {load1} "
-  f"(other work on the machine shares the CPUs and adds noise).\n")
+  f"(other work on the machine shares the CPUs and adds noise). leaktap scheduling: {sched}; "
+  f"build options: {knobs}.\n")
 w("| measure | kernel bridge | leaktap | leaktap / bridge | target |")
 w("| --- | ---: | ---: | ---: | --- |")
 tr = ratio(T["leaktap"][0], T["bridge"][0])
@@ -415,7 +427,8 @@ w("```")
 w("tools/lab up NAME --appliance                 # offloads off: ethtool -K IF gro off gso off tso off tx off rx off")
 w("# bridge path:  ip -n NAME-app link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0;")
 w("#               ip -n NAME-app link set lan0 master br0; ... wan0 master br0; ip -n NAME-app link set br0 up")
-w("# leaktap path: ip netns exec NAME-app build/leaktap --lan lan0 --wan wan0 --config config.json")
+w("# leaktap path: ip netns exec NAME-app chrt -f 10 build/leaktap --lan lan0 --wan wan0 --config config.json")
+w("#               (chrt -f 10 left out with --no-rt)")
 w("#               (config: {\"mode\": \"monitor\", \"local_nets\": [\"10.77.0.0/26\", \"fd77::/120\"]})")
 w("ip netns exec NAME-internet iperf3 -s -B 10.77.0.100 -p 5201   # and -p 5202, -p 5203")
 w(f"ip netns exec NAME-office ping -n -i 0.01 -c {PINGS} -W 1 10.77.0.100                  # (c)")

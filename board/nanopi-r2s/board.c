@@ -20,7 +20,11 @@
  */
 #include "brd.h"
 
+#include "led/led_sysfs.h"
+#include "ledsm.h"
 #include "port/port_pcap.h"
+#include "storage/stor_file.h"
+#include "uart/uart_stdio.h"
 
 static const struct brd_port_desc nanopi_r2s_ports[] = {
 	{
@@ -40,18 +44,31 @@ static const struct brd_port_desc nanopi_r2s_ports[] = {
 };
 
 /*
- * The LED (drivers/led, sysfs LED class), console (drivers/uart, tty) and
- * storage (drivers/storage, state dir) slots join this table when those
- * driver classes land in struct brd_desc. Their values for this board:
- *   leds:    "status" -> "nanopi-r2s:red:sys"   (alert / fault)
- *            "lan"    -> "nanopi-r2s:green:lan" (lan port traffic)
- *            "wan"    -> "nanopi-r2s:green:wan" (wan port traffic)
- *   console: "/dev/ttyS2", 1500000 baud
- *   storage: "/var/lib/leaktap"
+ * Three LEDs for six logical ones: the port LEDs show link and traffic, and
+ * the red one is the one an office must notice: it blinks while an alert
+ * is unacknowledged and is solid while a block holds. Power, mode and
+ * faults are on the web page and the console.
  */
+static const struct brd_led_desc nanopi_r2s_leds[] = {
+	{.logical = LEDSM_LAN, .ops = &led_sysfs_ops, .name = "nanopi-r2s:green:lan"},
+	{.logical = LEDSM_WAN, .ops = &led_sysfs_ops, .name = "nanopi-r2s:green:wan"},
+	{.logical = LEDSM_ALERT, .ops = &led_sysfs_ops, .name = "nanopi-r2s:red:sys"},
+};
+
 const struct brd_desc brd_this = {
 	.name = "nanopi-r2s",
 	.ports = nanopi_r2s_ports,
 	.n_ports = sizeof(nanopi_r2s_ports) / sizeof(nanopi_r2s_ports[0]),
 	.recorder = &port_pcap_dump_ops,
+	.storage = &stor_file_ops,
+	.storage_dev = "/var/lib/leaktap",
+	/*
+	 * Locally administered; a fleet would derive it from the SoC's serial
+	 * (the RK3328 efuse), as the board's own MACs are. mgmt.mac overrides.
+	 */
+	.mgmt_mac = {0x02, 0x1e, 0xa7, 0x00, 0x02, 0x01},
+	.leds = nanopi_r2s_leds,
+	.n_leds = sizeof(nanopi_r2s_leds) / sizeof(nanopi_r2s_leds[0]),
+	/* UART2 on the debug header; 1500000 baud is set by the kernel command line. */
+	.console = {.ops = &uart_stdio_ops, .dev = "/dev/ttyS2"},
 };

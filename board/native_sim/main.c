@@ -805,6 +805,22 @@ static void stop_faces(struct live *lv)
 	alog_destroy(lv->alog);
 }
 
+/*
+ * A port's counters at exit. The kernel's drop count matters most on a tap:
+ * a frame the mirror delivered but our ring had no room for is never seen
+ * again, so detection counts fewer bytes than crossed the wire.
+ */
+static void print_port(struct port *p, const char *dev)
+{
+	struct port_stats st;
+	if (port_stats(p, &st) != 0) {
+		return;
+	}
+	fprintf(stderr, "leaktap: port %s: received %llu frames, sent %llu, kernel drops %llu\n",
+		dev, (unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+		(unsigned long long)st.drops);
+}
+
 static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 {
 	struct port lan, wan;
@@ -912,6 +928,10 @@ static int run_live(const struct args *a, const struct cfg *c, struct state *st)
 	print_summary(lv.eng, brd_now_us() - t0);
 	fprintf(stderr, "leaktap: forwarded %llu frames, %llu send errors\n",
 		(unsigned long long)l.fwd_frames, (unsigned long long)l.fwd_errors);
+	print_port(&lan, ldev);
+	if (a->wan) {
+		print_port(&wan, a->wan);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "leaktap: %s\n", lan.err[0] ? lan.err : wan.err);
 	}

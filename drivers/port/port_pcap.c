@@ -7,15 +7,31 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "autoconf.h"
 #include "port_pcap_priv.h"
+
+/*
+ * Transmit queue of a live port: frames copied into fixed slots (the
+ * caller's buffer is only valid during its rx callback), sent with one
+ * pcaph_inject_batch() per flush. Allocated once at open.
+ */
+#define PP_TX_SLOT 2048u
+
+struct pp_txq {
+	uint32_t n;
+	uint32_t len[CONFIG_PORT_PCAP_TX_BATCH];
+	const uint8_t *ptr[CONFIG_PORT_PCAP_TX_BATCH];
+	uint8_t slot[CONFIG_PORT_PCAP_TX_BATCH][PP_TX_SLOT];
+};
 
 struct pp_state {
 	struct pcaph *h;
 	struct port_stats st;
 	port_rx_cb user_cb;
 	void *user_ctx;
+	struct pp_txq *txq; /* live ports only */
 };
 
 static struct pp_state *pp_new(struct port *p)
@@ -31,9 +47,13 @@ static int pp_open_live(struct port *p)
 	if (s == NULL) {
 		return -ENOMEM;
 	}
-	int rc = pcaph_open_live(p->dev, CONFIG_PORT_PCAP_SNAPLEN, CONFIG_PORT_PCAP_BUFFER_KB,
-				 &s->h, &p->link, p->err, sizeof(p->err));
+	s->txq = calloc(1, sizeof(*s->txq));
+	int rc = s->txq == NULL ? -ENOMEM
+				: pcaph_open_live(p->dev, CONFIG_PORT_PCAP_SNAPLEN,
+						  CONFIG_PORT_PCAP_BUFFER_KB, &s->h, &p->link,
+						  p->err, sizeof(p->err));
 	if (rc != 0) {
+		free(s->txq);
 		free(s);
 		p->priv = NULL;
 	}
@@ -105,11 +125,50 @@ static int pp_count_tx(struct pp_state *s, size_t len, int rc)
 	return rc;
 }
 
+/* Sends the queue; frames the kernel refused are counted and dropped. */
+static int pp_flush(struct port *p)
+{
+	struct pp_state *s = p->priv;
+	struct pp_txq *q = s->txq;
+	if (q == NULL || q->n == 0) {
+		return 0;
+	}
+	uint32_t sent = 0;
+	int rc = pcaph_inject_batch(s->h, q->ptr, q->len, q->n, &sent);
+	for (uint32_t i = 0; i < q->n; i++) {
+		/* pcaph_inject_batch reports failures per frame by zeroing len. */
+		if (q->len[i] != 0) {
+			s->st.tx_frames++;
+			s->st.tx_bytes += q->len[i];
+		}
+	}
+	s->st.tx_errors += q->n - sent;
+	q->n = 0;
+	return rc;
+}
+
+/*
+ * Queue the frame; the queue goes out when it is full or at the next flush.
+ * A frame too large for a slot is sent at once, after the queue, so the
+ * order on the wire is the order of the calls.
+ */
 static int pp_tx_live(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us)
 {
 	struct pp_state *s = p->priv;
+	struct pp_txq *q = s->txq;
 	(void)ts_us;
-	return pp_count_tx(s, len, pcaph_inject(s->h, buf, len));
+	if (CONFIG_PORT_PCAP_TX_BATCH == 1 || len > PP_TX_SLOT) {
+		int rc = pp_flush(p);
+		int r2 = pp_count_tx(s, len, pcaph_inject(s->h, buf, len));
+		return rc != 0 ? rc : r2;
+	}
+	memcpy(q->slot[q->n], buf, len);
+	q->ptr[q->n] = q->slot[q->n];
+	q->len[q->n] = (uint32_t)len;
+	if (++q->n == CONFIG_PORT_PCAP_TX_BATCH) {
+		return pp_flush(p);
+	}
+	return 0;
 }
 
 static int pp_tx_dump(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us)
@@ -135,7 +194,9 @@ static int pp_fd(struct port *p)
 static void pp_close(struct port *p)
 {
 	struct pp_state *s = p->priv;
+	(void)pp_flush(p);
 	pcaph_close(s->h);
+	free(s->txq);
 	free(s);
 }
 
@@ -146,6 +207,7 @@ const struct port_ops port_pcap_live_ops = {
 	.tx = pp_tx_live,
 	.stats = pp_stats,
 	.fd = pp_fd,
+	.flush = pp_flush,
 };
 
 const struct port_ops port_pcap_file_ops = {

@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <pcap.h>
@@ -294,6 +295,49 @@ int pcaph_dispatch(struct pcaph *h, uint32_t budget, port_rx_cb cb, void *ctx, s
 int pcaph_inject(struct pcaph *h, const uint8_t *buf, size_t len)
 {
 	return pcap_inject(h->pcap, buf, len) == (int)len ? 0 : -EIO;
+}
+
+/* Frames per sendmmsg() call: bounds the arrays on the stack (5 KiB). */
+#define PCAPH_MMSG 64u
+
+/*
+ * One sendmmsg() on libpcap's own packet socket (already bound to the
+ * interface, as pcap_inject() uses it), instead of one send() per frame.
+ * sendmmsg stops at the first frame the kernel refuses and returns the
+ * count before it; the next call then fails on that frame alone, which is
+ * counted, dropped, and skipped.
+ */
+int pcaph_inject_batch(struct pcaph *h, const uint8_t *const *buf, uint32_t *len, uint32_t n,
+		       uint32_t *sent)
+{
+	struct mmsghdr m[PCAPH_MMSG];
+	struct iovec iov[PCAPH_MMSG];
+	int fd = pcap_fileno(h->pcap);
+	int first_err = 0;
+	uint32_t i = 0;
+	*sent = 0;
+	while (i < n) {
+		uint32_t k = n - i < PCAPH_MMSG ? n - i : PCAPH_MMSG;
+		memset(m, 0, sizeof(m[0]) * k);
+		for (uint32_t j = 0; j < k; j++) {
+			iov[j].iov_base = (void *)(uintptr_t)buf[i + j];
+			iov[j].iov_len = len[i + j];
+			m[j].msg_hdr.msg_iov = &iov[j];
+			m[j].msg_hdr.msg_iovlen = 1;
+		}
+		int r = sendmmsg(fd, m, k, 0);
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r <= 0) {
+			first_err = first_err != 0 ? first_err : (r < 0 ? -errno : -EIO);
+			len[i++] = 0;
+			continue;
+		}
+		*sent += (uint32_t)r;
+		i += (uint32_t)r;
+	}
+	return first_err;
 }
 
 int pcaph_dump(struct pcaph *h, const uint8_t *buf, size_t len, uint64_t ts_us)

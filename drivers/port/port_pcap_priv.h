@@ -33,6 +33,14 @@ int pcaph_open_dump(const char *path, enum pkt_link link, struct pcaph **out, ch
 int pcaph_dispatch(struct pcaph *h, uint32_t budget, port_rx_cb cb, void *ctx, struct port *p,
 		   char *err, size_t errlen);
 int pcaph_inject(struct pcaph *h, const uint8_t *buf, size_t len);
+/*
+ * Send n frames in order with as few system calls as the host allows
+ * (sendmmsg). Sets *sent to the frames the kernel took; a frame it refused
+ * has its len[i] set to 0 and the rest are still tried. 0 when all went,
+ * else the negative errno of the first refusal.
+ */
+int pcaph_inject_batch(struct pcaph *h, const uint8_t *const *buf, uint32_t *len, uint32_t n,
+		       uint32_t *sent);
 int pcaph_dump(struct pcaph *h, const uint8_t *buf, size_t len, uint64_t ts_us);
 int pcaph_fd(struct pcaph *h);
 /* Frames the kernel dropped for this handle. 0, or -EIO. */

@@ -117,15 +117,42 @@ static void budget(struct loop *l, uint64_t t0, int frames)
 	eng_set_shed(l->eng, now < l->shed_until_us);
 }
 
+/*
+ * Send what the batch queued on a port (forwarded frames, and resets the
+ * engine made for either side). A refused frame is counted, not fatal.
+ */
+static void flush(struct loop *l, struct port *p)
+{
+	int r = p != NULL ? port_flush(p) : 0;
+	if (r != 0 && r != -ENOSYS) {
+		l->fwd_errors++;
+	}
+}
+
 /* Drain one port once; returns frames taken or a negative errno. */
 static int drain(struct loop *l, struct port *from, struct port *to, enum eng_side side)
 {
 	struct rx_ctx ctx = {l, side, to, 0};
 	uint64_t t0 = brd_now_us();
 	int n = port_rx_poll(from, CONFIG_PKT_BATCH, on_frame, &ctx);
+	/* The batch leaves at once: queueing adds no more than one batch of delay. */
+	flush(l, to);
+	flush(l, from);
 	budget(l, t0, n);
 	/* A failed send is counted (fwd_errors), not fatal: the link may come back. */
 	return n == -ENODATA ? 0 : n;
+}
+
+/*
+ * Whether to poll again instead of sleeping: for CONFIG_LOOP_BUSY_POLL_US
+ * after the last frame. The answer to a frame just forwarded (a TCP ACK, a
+ * ping reply) usually comes back within tens of microseconds, and waking
+ * from poll() costs about as much again, more when the CPU is shared. An
+ * idle box still sleeps: the spin only follows traffic.
+ */
+static bool keep_polling(uint64_t last_frame_us, uint64_t spin_us)
+{
+	return spin_us > 0 && brd_now_us() - last_frame_us < spin_us;
 }
 
 int loop_run(struct loop *l)
@@ -147,6 +174,8 @@ int loop_run(struct loop *l)
 	for (size_t i = 0; i < l->n_wake && i < LOOP_WAKE_MAX; i++) {
 		fds[nfd++] = l->wake_fds[i];
 	}
+	uint64_t last_frame_us = 0;
+	uint64_t spin_us = CONFIG_LOOP_BUSY_POLL_US; /* a variable: 0 must compile too */
 	while (!*l->stop) {
 		if (l->tick != NULL) {
 			l->tick(l->tick_ctx);
@@ -166,6 +195,18 @@ int loop_run(struct loop *l)
 		if (a == CONFIG_PKT_BATCH || b == CONFIG_PKT_BATCH) {
 			continue;
 		}
+		if (a > 0 || b > 0) {
+			last_frame_us = brd_now_us();
+		}
+		if (keep_polling(last_frame_us, spin_us)) {
+			continue;
+		}
+		/*
+		 * Nothing may stay queued across a sleep: frames sent outside a
+		 * receive batch (timers, the management stack) go out now.
+		 */
+		flush(l, l->lan);
+		flush(l, l->wan);
 		int wait_ms = l->max_wait_ms > 0 ? l->max_wait_ms : 1000;
 		if (l->mgmt != NULL) {
 			uint32_t t = mgmt_sleep_ms(l->mgmt);

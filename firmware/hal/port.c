@@ -114,10 +114,25 @@ int port_fd(struct port *p)
 	return p->ops->fd(p);
 }
 
+int port_flush(struct port *p)
+{
+	if (p == NULL || !p->is_open) {
+		return -EINVAL;
+	}
+	if (p->ops->flush == NULL) {
+		return -ENOSYS;
+	}
+	FAULT(p, "flush", -EIO);
+	return p->ops->flush(p);
+}
+
 void port_close(struct port *p)
 {
 	if (p == NULL || !p->is_open) {
 		return;
+	}
+	if (p->ops->flush != NULL) {
+		(void)p->ops->flush(p);
 	}
 	p->ops->close(p);
 	p->is_open = false;

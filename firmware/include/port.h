@@ -53,11 +53,22 @@ struct port_ops {
 	void (*close)(struct port *p);
 
 	/* Optional: -ENOSYS when absent. */
-	/* Send one frame; the caller keeps buf. 0 or negative errno. */
+	/*
+	 * Send one frame; the caller keeps buf (a driver that queues copies it).
+	 * 0 or negative errno. A driver with a flush op may hold the frame until
+	 * the next flush, in order with every other frame sent to this port.
+	 */
 	int (*tx)(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us);
 	int (*stats)(struct port *p, struct port_stats *st);
 	/* A descriptor that becomes readable when frames wait; >= 0, or negative errno. */
 	int (*fd)(struct port *p);
+	/*
+	 * Send the frames tx queued, in order (one system call for many frames
+	 * on Linux). 0 when all went out (or none waited); a negative errno
+	 * when some could not be sent: they are dropped and counted in
+	 * tx_errors, never retried.
+	 */
+	int (*flush)(struct port *p);
 };
 
 struct port {
@@ -78,6 +89,13 @@ int port_rx_poll(struct port *p, uint32_t budget, port_rx_cb cb, void *ctx);
 int port_tx(struct port *p, const uint8_t *buf, size_t len, uint64_t ts_us);
 int port_stats(struct port *p, struct port_stats *st);
 int port_fd(struct port *p);
+/*
+ * Send what port_tx() queued on p. Callers flush before they sleep and at
+ * the end of each receive batch, so queueing adds at most one batch of
+ * latency. -ENOSYS for a driver that sends at once (nothing to flush).
+ */
+int port_flush(struct port *p);
+/* port_close() flushes first: no queued frame is lost silently. */
 void port_close(struct port *p);
 
 #ifdef CONFIG_TEST_FAULTS

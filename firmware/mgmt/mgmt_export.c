@@ -22,7 +22,8 @@
 
 #define MX_QUEUE_BYTES (CONFIG_MGMT_EXPORT_QUEUE_KB * 1024)
 #define MX_RETRY_MS    (CONFIG_MGMT_EXPORT_RETRY_S * 1000u)
-#define MX_MSG_MAX     4096
+#define MX_MSG_MAX     4096 /* the engine writes alert lines of at most 4095 bytes */
+#define MX_SYSLOG_MAX  8192 /* escaping in SD values can double a field */
 #define MX_STATUS_MAX  1024
 
 /* One remote endpoint: its name, the address once resolved, and when to try again. */
@@ -70,7 +71,7 @@ struct mgmt_export {
 	struct mgmt_export_stats st;
 	uint32_t slmem[MX_QUEUE_BYTES / 4];
 	uint32_t mqmem[MX_QUEUE_BYTES / 4];
-	char msg[MX_MSG_MAX];
+	char msg[MX_SYSLOG_MAX];
 };
 
 static void target_set(struct mx_target *t, const struct cfg_target *c)
@@ -483,6 +484,8 @@ void mgmt_export_alert(struct mgmt_export *x, const char *line, size_t len)
 		int n = exp_syslog_alert(line, len, x->hostname, x->msg, sizeof(x->msg));
 		if (n > 0) {
 			(void)exp_queue_push(&x->slq, x->msg, (size_t)n);
+		} else {
+			x->st.dropped++; /* not an alert object, or too long even for this buffer */
 		}
 	}
 	if (x->mq.host[0] != '\0') {

@@ -8,17 +8,20 @@
 #                                         (NAME-sw)                                           (NAME-sw)    10.77.0.53 dnsmasq
 #                                                                                                          10.77.0.100 sink.py :80 upload.video.test
 #                                                                                                          10.77.0.109 sink.py :80 bulk.data.test
+#                                                                                                          10.77.0.113 sink.py :80 backup.allowed.test
 #                                                                                                          10.77.0.107 nginx :443 secure.video.test -> sink
 #                                                                                                          10.77.0.111 nginx :80 www.shop.test (+fd77::111)
 #
 # leaktap runs `--lan lan0 --wan wan0 --config CFG` in NAME-app (alerts =
 # stdout -> alerts file, stderr -> log) with local_nets
 # ["10.77.0.0/26", "fd77::/120"]: the office (.10, .53 DNS) is local, the
-# servers at .100+ / fd77::100+ are "the internet". Names come from the lab's
-# dnsmasq, so leaktap sees the DNS answers.
+# servers at .100+ / fd77::100+ are "the internet"; allow
+# ["backup.allowed.test"] (by name only: leaktap learns its address from the
+# DNS answer it forwards). Names come from the lab's dnsmasq, so leaktap sees
+# the DNS answers.
 #
-# Servers: plain-HTTP uploads go to tests' own Python sink (sink.py, written
-# below): per TCP connection it counts every byte it received (headers +
+# Servers: plain-HTTP uploads go to tests' own Python sink (tests/lab/sink.py,
+# copied to the work dir): per TCP connection it counts every byte it received (headers +
 # body), answers "100 Continue", extracts the multipart file part and hashes
 # it, and when the connection ends (complete, EOF or reset) appends one JSON
 # line: bytes, end, file SHA-256, and wall-clock times (accept, last byte,
@@ -40,8 +43,11 @@
 #    identical curl within quarantine_s must fail with time_total < 1 s and
 #    the sink must see no new connection.
 #  2 block mode, negatives: same MP4 over HTTPS (curl -k, secure.video.test)
-#    arrives intact (sink's file SHA-256 = client's); a 50 MB random file
-#    POST (bulk.data.test) intact; small HTTP GET; ping IPv4/IPv6; DNS lookup.
+#    arrives intact (sink's file SHA-256 = client's); the same MP4 in clear
+#    HTTP to the allow-listed backup.allowed.test arrives intact (SHA-256
+#    equal on both ends, curl exit 0) with no alert for it; a 50 MB random
+#    file POST (bulk.data.test) intact; small HTTP GET; ping IPv4/IPv6; DNS
+#    lookup.
 #  3 monitor mode (leaktap restarted): the MP4 upload to upload.video.test
 #    completes intact, and the alerts for that pair are exactly one update 0
 #    plus consecutive updates, all with the same alert_id and action "alert".
@@ -159,113 +165,7 @@ rnd_sha=$(sha256sum <"$M/random.bin" | cut -c1-64)
 say "media: upload.mp4 $mp4_size bytes ($(head -c 12 "$M/upload.mp4" | od -An -c | tr -s ' ')), random.bin 50000000 bytes"
 
 # --- servers' private configuration ---------------------------------------------
-cat >"$W/sink.py" <<'EOF'
-# Test sink: counts the bytes each TCP connection delivers, hashes the
-# multipart file part (or the whole body), one JSON line per connection.
-import hashlib, json, socket, struct, sys, threading, time
-LOG = sys.argv[1]
-lock = threading.Lock()
-
-def tcp_bytes_received(c):
-    # struct tcp_info.tcpi_bytes_received (u64 at offset 128): in-order bytes
-    # the server's TCP accepted, whether or not the application read them yet.
-    try:
-        ti = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-        return struct.unpack_from("=Q", ti, 128)[0] if len(ti) >= 136 else None
-    except OSError:
-        return None
-
-def file_part(body, ctype):
-    b = None
-    for p in ctype.split(";"):
-        p = p.strip()
-        if p.lower().startswith("boundary="):
-            b = p[9:].strip('"').encode()
-    if not b:
-        return body
-    d = b"--" + b
-    i = body.find(d)
-    if i < 0:
-        return b""
-    h = body.find(b"\r\n\r\n", i)
-    j = body.find(b"\r\n" + d, h + 4)
-    return body[h + 4:j] if h >= 0 and j >= 0 else b""
-
-def handle(c, peer, local):
-    rec = {"local": "%s:%d" % local[:2], "peer": "%s:%d" % peer[:2], "t_accept": time.time(),
-           "bytes": 0, "body": 0, "complete": False, "end": "eof", "t_last": None}
-    buf = bytearray()
-    head = None
-    clen = None
-    ctype = ""
-    c.settimeout(60)
-    try:
-        while True:
-            d = c.recv(262144)
-            if not d:
-                break
-            rec["bytes"] += len(d)
-            rec["t_last"] = time.time()
-            buf += d
-            if head is None:
-                k = buf.find(b"\r\n\r\n")
-                if k < 0:
-                    continue
-                head = bytes(buf[:k]).decode("latin-1")
-                del buf[:k + 4]
-                rec["request"] = head.split("\r\n")[0]
-                for line in head.split("\r\n")[1:]:
-                    n, _, v = line.partition(":")
-                    n = n.strip().lower(); v = v.strip()
-                    if n == "content-length": clen = int(v)
-                    elif n == "content-type": ctype = v
-                    elif n == "expect" and v.lower() == "100-continue":
-                        c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-            if head is not None and (clen is None or len(buf) >= clen):
-                rec["complete"] = True
-                rec["end"] = "done"
-                break
-    except ConnectionResetError:
-        rec["end"] = "reset"
-    except socket.timeout:
-        rec["end"] = "timeout"
-    except OSError as e:
-        rec["end"] = "error " + str(e)
-    rec["body"] = len(buf)
-    rec["tcp_bytes"] = tcp_bytes_received(c)
-    if rec["complete"]:
-        rec["body_sha256"] = hashlib.sha256(buf).hexdigest()
-        rec["file_sha256"] = hashlib.sha256(file_part(bytes(buf), ctype)).hexdigest()
-        msg = b"received %d\n" % len(buf)
-        try:
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(msg) + msg)
-        except OSError:
-            rec["end"] = "done, answer failed"
-    rec["t_end"] = time.time()
-    try:
-        c.close()
-    except OSError:
-        pass
-    with lock:
-        with open(LOG, "a") as f:
-            f.write(json.dumps(rec) + "\n")
-
-def serve(addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(addr)
-    s.listen(16)
-    while True:
-        c, peer = s.accept()
-        threading.Thread(target=handle, args=(c, peer, c.getsockname()), daemon=True).start()
-
-for a in sys.argv[2:]:
-    h, _, p = a.rpartition(":")
-    threading.Thread(target=serve, args=((h, int(p)),), daemon=True).start()
-print("sink listening", flush=True)
-while True:
-    time.sleep(3600)
-EOF
+cp tests/lab/sink.py "$W/sink.py" || abort "tests/lab/sink.py missing"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-subj /CN=secure.video.test -addext subjectAltName=DNS:secure.video.test \
@@ -321,6 +221,7 @@ local-ttl=300
 host-record=upload.video.test,10.77.0.100
 host-record=secure.video.test,10.77.0.107
 host-record=bulk.data.test,10.77.0.109
+host-record=backup.allowed.test,10.77.0.113
 host-record=www.shop.test,10.77.0.111,fd77::111
 log-queries
 log-facility=$W/log/dnsmasq.log
@@ -330,7 +231,7 @@ EOF
 cfg() { # mode -> config file
 	cat >"$W/etc/$1.json" <<EOF
 {"mode": "$1", "threshold_mb": 10, "quarantine_s": 600,
- "local_nets": ["10.77.0.0/26", "fd77::/120"]}
+ "local_nets": ["10.77.0.0/26", "fd77::/120"], "allow": ["backup.allowed.test"]}
 EOF
 	echo "$W/etc/$1.json"
 }
@@ -416,10 +317,10 @@ upload() { # url file [extra curl args]
 # --- lab ----------------------------------------------------------------------------
 lab_up "$NAME" --appliance || abort "tools/lab up failed"
 start_server sink internet 175 $PY "$W/sink.py" "$W/log/sink.jsonl" \
-	10.77.0.100:80 10.77.0.109:80 127.0.0.1:8081
+	10.77.0.100:80 10.77.0.109:80 10.77.0.113:80 127.0.0.1:8081
 start_server nginx internet 175 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
 start_server dnsmasq internet 175 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
-wait_port internet t 10.77.0.100:80 && wait_port internet t 127.0.0.1:8081 || abort "sink did not start"
+wait_port internet t 10.77.0.100:80 && wait_port internet t 10.77.0.113:80 && wait_port internet t 127.0.0.1:8081 || abort "sink did not start"
 wait_port internet t 10.77.0.107:443 && wait_port internet t 10.77.0.111:80 || abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
 wait_port internet u 10.77.0.53:53 || abort "dnsmasq did not start"
 
@@ -529,6 +430,26 @@ if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
 	ok "pass: HTTPS MP4 upload intact (server SHA-256 = client's)"
 else
 	ko "pass: HTTPS MP4 upload intact" "curl $c_rc $c_out; sink: $rec"
+fi
+
+# Allow-listed by name: the same MP4 in clear text, well past the threshold,
+# must pass untouched. The allow entry is a name only, so this also checks
+# that leaktap bound the name to 10.77.0.113 from the DNS answer it forwarded.
+na=$(sinklines)
+upload http://backup.allowed.test/upload/meeting.mp4 "$M/upload.mp4"
+say "allow-listed upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+rec=$(wait_sink "$na" && sed -n "$((na + 1))p" "$W/log/sink.jsonl")
+if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
+	[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ] &&
+	[ "$(jq_py "$rec" 'r["local"]')" = 10.77.0.113:80 ]; then
+	ok "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact (server SHA-256 = client's, $(jq_py "$rec" 'r["bytes"]') bytes)"
+else
+	ko "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact" "curl $c_rc $c_out; sink: $rec"
+fi
+if grep -q '"remote_ip":"10.77.0.113"' "$lt_alerts"; then
+	ko "pass: no alert for the allow-listed host" "$(grep '"remote_ip":"10.77.0.113"' "$lt_alerts" | head -c 300)"
+else
+	ok "pass: no alert for the allow-listed host"
 fi
 
 n3=$(sinklines)
