@@ -222,7 +222,7 @@ if per:
       "time): " + "; ".join(per) + ".\n")
 met = ratio is not None and ratio > 0.90
 if ratio is not None and ratio > 1:
-    drop = f"no drop: the loaded runs were {(ratio - 1) * 100:.1f}% faster, i.e. within the noise"
+    drop = f"no drop: the loaded runs were {(ratio - 1) * 100:.1f}% faster"
 else:
     drop = f"drop {f(ratio is not None and (1 - ratio) * 100, '{:.1f}')}%"
 w(f"**Forwarding with {clients} HTTPS clients / alone: {f(ratio, '{:.3f}')}** "
