@@ -7,6 +7,8 @@ absolute numbers, are what to compare across machines.
    same >= 200 MB capture built from nDPI's public test captures.
 2. Memory: peak RSS with CONFIG_MAX_FLOWS concurrent flows (synthetic
    capture), and the per-flow cost.
+3. Forwarding (tools/bench_forward.sh) and forwarding under a load of 50
+   HTTPS clients on the web page (tools/bench_https.sh), in lab namespaces.
 Results are printed and written to docs/BENCHMARKS.md.
 """
 import datetime
@@ -290,6 +292,11 @@ def main():
     subprocess.run([os.path.join(TOP, "tools/bench_forward.sh")], check=True,
                    stdout=subprocess.DEVNULL)
     with open(os.path.join(B, "bench/forward.md")) as f:
+        lines += ["", f.read().strip(), ""]
+    # Issue 5: forwarding while 50 HTTPS clients load the appliance's page, same run.
+    subprocess.run([os.path.join(TOP, "tools/bench_https.sh")], check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(os.path.join(B, "bench/https.md")) as f:
         lines += ["", f.read().strip(), ""]
     text = "\n".join(lines)
     print(text)
