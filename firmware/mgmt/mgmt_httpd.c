@@ -55,6 +55,8 @@ struct mgmt_httpd_conn {
 	bool reading;       /* bytes of the current request have arrived */
 	bool sending;       /* an answer is being written */
 	bool close_after;   /* close once the answer is written */
+	bool drain;         /* an error was answered: read and discard until the peer stops */
+	uint64_t t_drain;   /* ms: draining started */
 	uint32_t nreq;      /* requests answered on this connection */
 	uint64_t t_req;     /* ms: first byte of the current request */
 	uint64_t t_act;     /* ms: last byte received or acknowledged */
@@ -77,6 +79,16 @@ struct mgmt_httpd {
 	uint8_t *mem; /* readers and response buffers of all connections */
 	struct mgmt_httpd_conn conns[CONFIG_MGMT_HTTP_CONNS];
 };
+
+/*
+ * After an error answer (413, 431, 400, ...) the client may still be
+ * sending what we refused. Closing at once would reset the connection
+ * (lwIP resets a close with unread data, and with TLS a partial record is
+ * always unread), and a reset can throw away the answer before the client
+ * read it. So the connection lingers: whatever still arrives is read and
+ * dropped until the peer closes, stops for a moment, or this bound passes.
+ */
+#define MGMT_HTTPD_DRAIN_MS 2000u
 
 static err_t mgmt_httpd_pump(struct mgmt_httpd_conn *c);
 
@@ -306,6 +318,8 @@ static void mgmt_httpd_answer(struct mgmt_httpd_conn *c, int st)
 	} else {
 		c->h->st.rejected++;
 		c->close_after = true;
+		c->drain = true;
+		c->t_drain = brd_now_ms();
 		http_resp_json(r, st, "{\"error\":\"%s\"}", http_reason(st));
 	}
 	const uint8_t *body = r->body != NULL ? r->body : (const uint8_t *)r->buf;
@@ -399,6 +413,14 @@ static err_t mgmt_httpd_pump(struct mgmt_httpd_conn *c)
 				return err;
 			}
 			c->nreq++;
+			if (c->close_after && c->drain) {
+				if (c->inq != NULL) {
+					mgmt_httpd_recved(c->pcb, c->inq->tot_len);
+					pbuf_free(c->inq);
+					c->inq = NULL;
+				}
+				return ERR_OK; /* the poll or the peer's close ends it */
+			}
 			if (c->close_after) {
 				return mgmt_httpd_close(c);
 			}
@@ -429,9 +451,15 @@ static err_t mgmt_httpd_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, e
 	if (p == NULL) {
 		/* The peer is done sending: finish the answer in progress, then close. */
 		c->close_after = true;
+		c->drain = false;
 		return c->sending ? ERR_OK : mgmt_httpd_close(c);
 	}
 	c->t_act = brd_now_ms();
+	if (c->drain) {
+		altcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+		return ERR_OK;
+	}
 	if (c->inq == NULL) {
 		c->inq = p;
 	} else {
@@ -461,6 +489,12 @@ static err_t mgmt_httpd_poll(void *arg, struct altcp_pcb *pcb)
 		return ERR_OK;
 	}
 	uint64_t now = brd_now_ms();
+	if (c->drain && !c->sending) {
+		/* Quiet for a poll period, or lingering too long: close now. */
+		bool quiet = now - c->t_act >= 500u;
+		return quiet || now - c->t_drain >= MGMT_HTTPD_DRAIN_MS ? mgmt_httpd_close(c)
+									: ERR_OK;
+	}
 	if (c->sending) {
 		err_t err = mgmt_httpd_pump(c);
 		if (err != ERR_OK || c->pcb == NULL || !c->sending) {
@@ -573,6 +607,7 @@ static err_t mgmt_httpd_accept(struct mgmt_httpd *h, struct altcp_pcb *pcb, err_
 	c->reading = false;
 	c->sending = false;
 	c->close_after = false;
+	c->drain = false;
 	c->nreq = 0;
 	c->t_act = brd_now_ms();
 	h->st.conns++;
@@ -581,6 +616,12 @@ static err_t mgmt_httpd_accept(struct mgmt_httpd *h, struct altcp_pcb *pcb, err_
 	altcp_sent(pcb, mgmt_httpd_sent);
 	altcp_err(pcb, mgmt_httpd_err);
 	altcp_poll(pcb, mgmt_httpd_poll, MGMT_HTTPD_POLL_TICKS);
+	/*
+	 * No Nagle: an answer's last partial segment would otherwise wait for
+	 * the client's delayed ACK (~40 ms per request). Answers are written
+	 * whole, so this sends no more segments than needed.
+	 */
+	altcp_nagle_disable(pcb);
 	return ERR_OK;
 }
 
