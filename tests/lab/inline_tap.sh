@@ -437,10 +437,13 @@ else # half-open at the server: what its TCP received, from ss
 	qgot=$(echo "$q" | sed -nE 's/.*bytes_received:([0-9]+).*/\1/p')
 	[ -n "$q" ] && [ -z "$qgot" ] && qgot=0 # no bytes_received field: nothing arrived
 fi
-if [ "$c_rc" != 0 ] && [ -n "$qgot" ] && [ "$qgot" -lt $MIB ]; then
-	ok "block: quarantined pair: second upload fails (curl exit $c_rc), server got ${qgot:-0} bytes (< 1 MiB)"
+# A tap cannot drop: the quarantine is a race between the mirror (and a
+# loaded machine) and the resets, so the bound is "cut", not "< 1 MiB" as
+# inline (measured here: 0 to ~4 MB under ASan on a busy 2-core VM).
+if [ "$c_rc" != 0 ] && [ -n "$qgot" ] && [ "$qgot" -lt $((mp4_size / 4)) ]; then
+	ok "block: quarantined pair: second upload fails (curl exit $c_rc), server got ${qgot:-0} bytes (< 1/4 of the file)"
 else
-	ko "block: quarantined pair: second upload fails, server gets < 1 MiB" "curl $c_rc $c_out; sink: $q"
+	ko "block: quarantined pair: second upload fails, server gets < 1/4 of the file" "curl $c_rc $c_out; sink: $q"
 fi
 
 n4=$(sinklines)
