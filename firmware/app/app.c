@@ -21,6 +21,7 @@
 #include "mgmt.h"
 
 #define APP_CFG_TEXT_MAX (64u * 1024u)
+#define APP_TOP_FLOWS    10 /* live flows listed on the status page */
 
 const char *app_jstr(const cJSON *o, const char *key)
 {
@@ -221,6 +222,15 @@ static void add_engine(const struct app *a, cJSON *j)
 	cJSON_AddNumberToObject(fl, "expired", (double)f.expired);
 	cJSON_AddNumberToObject(fl, "evicted", (double)f.evicted);
 	cJSON_AddNumberToObject(fl, "refused", (double)f.refused);
+	/* The largest live flows, as the engine's flow records (APP_TOP_FLOWS of them). */
+	char *top = malloc(APP_TOP_FLOWS * 1024u + 2u);
+	cJSON *arr = NULL;
+	if (top != NULL &&
+	    eng_flows_json(a->eng, APP_TOP_FLOWS, top, APP_TOP_FLOWS * 1024u + 2u) > 0) {
+		arr = cJSON_Parse(top);
+	}
+	free(top);
+	cJSON_AddItemToObject(fl, "top", arr != NULL ? arr : cJSON_CreateArray());
 }
 
 static void add_throughput(const struct app *a, cJSON *j)

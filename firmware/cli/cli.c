@@ -44,7 +44,7 @@ struct cli {
 	char line[CONFIG_CLI_LINE_MAX + 1];
 	size_t len;
 	bool overflow; /* the line went past CONFIG_CLI_LINE_MAX */
-	bool busy; /* a command is running: its line is tokenized and already ended */
+	bool busy;     /* a command is running: its line is tokenized and already ended */
 	bool garbage;  /* the line held a byte that is neither printable nor an editing key */
 	bool last_cr;  /* the previous byte was CR, so a following LF ends nothing */
 	bool confirm;  /* factory-reset waits for "yes" */

@@ -82,6 +82,9 @@ void eng_sniff_release(struct eng *e, struct flow *f);
 size_t eng_sniff_slot_size(void);
 
 /* Format one flow record (JSON, no newline) into buf; returns its length. */
+/* eng_format_flow() of a flow still in the table: no "end" field. */
+#define ENG_FLOW_LIVE 255
+
 size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end why, char *buf,
 		       size_t size);
 

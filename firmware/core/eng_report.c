@@ -80,9 +80,62 @@ size_t eng_format_flow(const struct eng *e, const struct flow *f, enum flow_end 
 	fmt_printf(&b, "\"bytes_out\":%llu,\"bytes_in\":%llu,\"pkts_out\":%u,\"pkts_in\":%u,",
 		   (unsigned long long)f->bytes[out], (unsigned long long)f->bytes[in],
 		   f->pkts[out], f->pkts[in]);
-	fmt_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"end\":\"%s\"}", t0, t1,
-		   end_names[why]);
+	fmt_printf(&b, "\"first_seen\":\"%s\",\"last_seen\":\"%s\"", t0, t1);
+	if ((unsigned)why < sizeof(end_names) / sizeof(end_names[0])) {
+		fmt_printf(&b, ",\"end\":\"%s\"", end_names[why]);
+	}
+	fmt_printf(&b, "}");
 	return b.len < size ? b.len : size - 1;
+}
+
+/* The largest live flows so far, for eng_flows_json (a small insertion-sorted list). */
+struct top_flows {
+	const struct flow *f[ENG_TOP_FLOWS_MAX];
+	size_t n;
+	size_t want;
+};
+
+static uint64_t flow_total(const struct flow *f)
+{
+	return f->bytes[0] + f->bytes[1];
+}
+
+static void top_add(void *ctx, const struct flow *f)
+{
+	struct top_flows *t = ctx;
+	size_t i = t->n < t->want ? t->n++ : t->want;
+	if (i == t->want && flow_total(f) <= flow_total(t->f[t->want - 1])) {
+		return;
+	}
+	if (i == t->want) {
+		i = t->want - 1;
+	}
+	while (i > 0 && flow_total(t->f[i - 1]) < flow_total(f)) {
+		t->f[i] = t->f[i - 1];
+		i--;
+	}
+	t->f[i] = f;
+}
+
+int eng_flows_json(const struct eng *e, size_t top, char *buf, size_t size)
+{
+	struct top_flows t = {.want = top < ENG_TOP_FLOWS_MAX ? top : ENG_TOP_FLOWS_MAX};
+	char one[1024];
+	if (size < 3) {
+		return -ENOSPC;
+	}
+	if (t.want > 0) {
+		flow_foreach(e->ft, top_add, &t);
+	}
+	struct fmt_buf b;
+	fmt_init(&b, buf, size);
+	fmt_printf(&b, "[");
+	for (size_t i = 0; i < t.n; i++) {
+		eng_format_flow(e, t.f[i], (enum flow_end)ENG_FLOW_LIVE, one, sizeof(one));
+		fmt_printf(&b, "%s%s", i ? "," : "", one);
+	}
+	fmt_printf(&b, "]");
+	return b.len < size ? (int)b.len : -ENOSPC;
 }
 
 static int cmp_app(const void *a, const void *b, void *ctx)

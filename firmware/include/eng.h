@@ -97,6 +97,15 @@ void eng_get_counters(const struct eng *e, struct eng_counters *c);
 void eng_get_flow_stats(const struct eng *e, struct flow_stats *st);
 void eng_get_det_stats(const struct eng *e, struct det_stats *st);
 
+#define ENG_TOP_FLOWS_MAX 32
+
+/*
+ * The top live flows by bytes (both ways), largest first, as a JSON array
+ * of flow records (docs/alerts.md, without "end"). O(flows in the table):
+ * for the status page, not for the packet path. Length, or -ENOSPC.
+ */
+int eng_flows_json(const struct eng *e, size_t top, char *buf, size_t size);
+
 /* Learn mode: one JSON line per candidate destination, through cb. */
 void eng_report_destinations(const struct eng *e, eng_line_cb cb, void *ctx);
 

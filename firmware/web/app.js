@@ -293,6 +293,12 @@ function renderStatus(st) {
 	setText('st-hosts', fmtInt(fl.hosts));
 	setText('st-blocked', fmtInt(st.engine ? st.engine.blocked : null));
 	setText('st-alerts', st.alerts ? `${st.alerts.total} (${st.alerts.unacked})` : null);
+	const top = fl.top || [];
+	$('#st-top').replaceChildren(...(top.length ? top.map((f) => el('tr', {},
+		el('td', {}, `${f.src_ip}:${f.src_port}`),
+		el('td', {}, `${f.dst_ip}:${f.dst_port} ${f.l4}`), el('td', {}, f.app),
+		el('td', {class: 'num'}, fmtMB(f.bytes_out)), el('td', {class: 'num'}, fmtMB(f.bytes_in)))) :
+		[el('tr', {}, el('td', {colspan: 5, class: 'muted'}, 'none'))]));
 	const q = st.quarantines || [];
 	$('#st-quar').replaceChildren(...(q.length ? q.map((x) => el('tr', {},
 		el('td', {}, x.lan_ip), el('td', {}, x.remote_name || x.remote_ip),

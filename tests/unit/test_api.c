@@ -1121,6 +1121,14 @@ static void test_status(void **state)
 	assert_int_equal((int)cJSON_GetArrayItem(in, 3)->valuedouble, 0);
 	assert_true(jnum(cJSON_GetObjectItem(a.json, "engine"), "frames") > 20);
 	assert_int_equal((int)jnum(cJSON_GetObjectItem(a.json, "flows"), "active"), 1);
+	/* The live flow itself, from the office side, as the flow records say it. */
+	cJSON *top = cJSON_GetObjectItem(cJSON_GetObjectItem(a.json, "flows"), "top");
+	assert_int_equal(cJSON_GetArraySize(top), 1);
+	cJSON *f0 = cJSON_GetArrayItem(top, 0);
+	assert_string_equal(cJSON_GetObjectItem(f0, "src_ip")->valuestring, "192.168.1.10");
+	assert_string_equal(cJSON_GetObjectItem(f0, "dst_ip")->valuestring, "198.51.100.7");
+	assert_true(jnum(f0, "bytes_out") > 30000);
+	assert_null(cJSON_GetObjectItem(f0, "end"));
 	assert_int_equal((int)jnum(cJSON_GetObjectItem(a.json, "alerts"), "unacked"), 1);
 	assert_string_equal(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(a.json, "leds"), "alert")->valuestring,
