@@ -467,6 +467,12 @@ static int live_leds_json(void *ctx, char *buf, size_t cap)
 	return ledsm_json(&((struct live *)ctx)->sm, buf, cap);
 }
 
+static void live_interrupt(void *ctx)
+{
+	(void)ctx;
+	stop_flag = 1;
+}
+
 static void live_reboot(void *ctx)
 {
 	struct live *lv = ctx;
@@ -856,6 +862,10 @@ static void start_console(struct live *lv, const struct args *a, const char *otp
 		return;
 	}
 	struct cli_params cp = {.uart = &lv->con, .app = lv->app};
+	if (brd_this.console.dev == NULL) {
+		/* The console is the terminal leaktap was started from: Ctrl-C stops it there. */
+		cp.interrupt = live_interrupt;
+	}
 	lv->cli = cli_create(&cp);
 	if (lv->cli == NULL) {
 		uart_close(&lv->con);

@@ -41,6 +41,8 @@ enum cli_esc {
 struct cli {
 	struct uart *uart;
 	struct app *app;
+	void (*interrupt)(void *ctx); /* Ctrl-C at an empty prompt; NULL: none */
+	void *interrupt_ctx;
 	char line[CONFIG_CLI_LINE_MAX + 1];
 	size_t len;
 	bool overflow; /* the line went past CONFIG_CLI_LINE_MAX */
@@ -71,6 +73,8 @@ struct cli *cli_create(const struct cli_params *p)
 	}
 	c->uart = p->uart;
 	c->app = p->app;
+	c->interrupt = p->interrupt;
+	c->interrupt_ctx = p->interrupt_ctx;
 	return c;
 }
 
@@ -689,6 +693,12 @@ static void cli_byte(struct cli *c, uint8_t b)
 		cli_reset_line(c);
 		return;
 	case 0x03: /* Ctrl-C */
+		if (c->len == 0 && !c->overflow && !c->garbage && !c->confirm &&
+		    c->interrupt != NULL) {
+			cli_puts(c, "^C\r\n");
+			c->interrupt(c->interrupt_ctx);
+			return;
+		}
 		cli_puts(c, "^C\r\n");
 		cli_reset_line(c);
 		if (c->confirm) {

@@ -23,6 +23,14 @@ struct app;
 struct cli_params {
 	struct uart *uart; /* open; the cli reads and writes it, the caller closes it */
 	struct app *app;   /* commands act on it */
+	/*
+	 * Ctrl-C at an empty prompt (nothing typed, no question open): stop
+	 * the firmware, as a terminal program would. Set on native_sim, whose
+	 * console is the terminal it was started from; NULL on a board, where
+	 * Ctrl-C on the serial line only clears the line.
+	 */
+	void (*interrupt)(void *ctx);
+	void *interrupt_ctx;
 };
 
 /* What the boot banner shows. Any field may be NULL ("-" is shown). */

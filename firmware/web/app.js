@@ -283,8 +283,12 @@ function renderStatus(st) {
 	setText('st-version', `${st.version || '?'} (${st.board || '?'})`);
 	const m = st.mgmt;
 	setText('st-ip', m ? `${m.address || 'none yet'}${m.dhcp ? ' (DHCP)' : ''}` : 'no management stack');
-	const leds = st.leds ? Object.entries(st.leds).map(([k, v]) =>
-		el('span', {class: 'led ' + v, 'data-led': k}, `${k}: ${v}`)) : ['not reported'];
+	// Each LED is {pattern, lit} (and causes for the fault LED); see docs/leds.md.
+	const leds = st.leds ? Object.entries(st.leds).map(([k, v]) => {
+		const pat = v && typeof v === 'object' ? v.pattern : v;
+		const why = v && Array.isArray(v.causes) && v.causes.length ? ` (${v.causes.join(', ')})` : '';
+		return el('span', {class: 'led ' + pat, 'data-led': k}, `${k}: ${pat}${why}`);
+	}) : ['not reported'];
 	$('#st-leds').replaceChildren(...leds);
 	renderPorts(st.ports);
 	const fl = st.flows || {};

@@ -554,6 +554,35 @@ static void test_ack(void **state)
 	}
 }
 
+static unsigned interrupts;
+static void on_interrupt(void *ctx)
+{
+	(void)ctx;
+	interrupts++;
+}
+
+/* Ctrl-C stops native_sim only at an empty prompt; with text typed it clears the line. */
+static void test_interrupt(void **state)
+{
+	(void)state;
+	struct cli_params p = {.uart = &U, .app = &A, .interrupt = on_interrupt};
+	struct cli *c = cli_create(&p);
+	assert_non_null(c);
+	interrupts = 0;
+	assert_int_equal(cli_input(c, (const uint8_t *)"abc\x03", 4), 0);
+	assert_int_equal(interrupts, 0);
+	assert_int_equal(cli_input(c, (const uint8_t *)"\x03", 1), 0);
+	assert_int_equal(interrupts, 1);
+	/* A question open (factory-reset): Ctrl-C cancels it, nothing more. */
+	assert_int_equal(cli_input(c, (const uint8_t *)"factory-reset\r\x03", 15), 0);
+	assert_int_equal(interrupts, 1);
+	cli_destroy(c);
+	/* Without the hook (a board's serial console) Ctrl-C never stops anything. */
+	out_clear();
+	assert_int_equal(cli_input(C, (const uint8_t *)"\x03", 1), 0);
+	assert_has(TU.out, "^C");
+}
+
 /* A line printed while a command runs comes out whole, and the command is not redrawn. */
 static void test_print_during_command(void **state)
 {
@@ -874,6 +903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uart_fault_and_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uart_hal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_during_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
 		cmocka_unit_test(test_tty_driver),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,8 +275,10 @@ class Device:
             "quarantines": q,
             "alerts": {"total": len(self.alerts),
                        "unacked": sum(1 for a in self.alerts if not a["acked"])},
-            "leds": {"power": "on",
-                     "alert": "blink" if any(not a["acked"] for a in self.alerts) else "off"},
+            "leds": {"power": {"pattern": "on", "lit": True},
+                     "alert": {"pattern": "fast" if any(not a["acked"] for a in self.alerts)
+                               else "off", "lit": False},
+                     "fault": {"pattern": "off", "lit": False, "causes": []}},
             "mgmt": {"address": "127.0.0.1/8", "dhcp": self.cfg["mgmt"]["dhcp"],
                      "gateway": None, "hostname": self.cfg["mgmt"]["hostname"],
                      "mac": "02:00:5e:10:00:01", "time_synced": True},

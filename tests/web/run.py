@@ -209,6 +209,9 @@ def t_status_live(t):
     t.wait(lambda: t.js("return document.body.dataset.statusReady") == "1", 10, "status data")
     for sel in ("#st-uptime", "#st-ip", "#st-version", "#st-mode", "#st-flows", "#st-leds"):
         assert t.q(sel).text.strip() not in ("", "—"), f"{sel} is empty"
+    leds = t.q("#st-leds").text
+    assert "[object" not in leds and re.search(r"power: (on|off|slow|fast|double|blip)", leds), \
+        f"LEDs not shown as patterns: {leds!r}"
     cell = '#st-ports td[data-k="lan.rx_frames"]'
     first = _num(t.q(cell).text)
     up0 = t.q("#st-updated").text
