@@ -295,8 +295,13 @@ static void add_mgmt(const struct app *a, cJSON *j)
 		fmt_addr(4, st.addr, txt, sizeof(txt));
 		snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), "/%u", st.prefix);
 		cJSON_AddStringToObject(m, "address", txt);
+		static const uint8_t none[4];
 		fmt_addr(4, st.gateway, txt, sizeof(txt));
-		cJSON_AddStringToObject(m, "gateway", txt);
+		if (memcmp(st.gateway, none, 4) != 0) {
+			cJSON_AddStringToObject(m, "gateway", txt);
+		} else {
+			cJSON_AddNullToObject(m, "gateway"); /* a static address without a gateway */
+		}
 	} else {
 		cJSON_AddNullToObject(m, "address");
 		cJSON_AddNullToObject(m, "gateway");
