@@ -18,6 +18,7 @@
 #  4 broker outage: mosquitto stopped for 30 s while three alerts happen; after
 #    it is back, all three arrive at a durable (clean-session false) subscriber.
 #  5 leaktap exits 0 on SIGTERM; no sanitizer report.
+#  6 the last will: after kill -9 the broker's retained status turns "offline".
 # Usage (root): tests/lab/export.sh; LEAKTAP_BIN overrides build/asan/leaktap.
 # Ends with "N passed, N failed". Work files in build/lab/export.
 set -u
@@ -286,4 +287,19 @@ else
 	within_1s "syslog tcp: octet-counted RFC 5424 alert arrives within 1 s" "$(latency "$a" "$W/syslog.jsonl" syslog-tcp)"
 fi
 stop_leaktap tcp
+
+# --- 6: the last will: a vanished appliance is reported "offline" by the broker -----
+start_leaktap udp will || abort "leaktap (will) did not answer ping"
+wait_for 15 sh -c "ip netns exec $(ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q online"
+# $lt_pid is timeout(1); leaktap is its child.
+kill -9 $(pgrep -P "$lt_pid") "$lt_pid"
+wait "$lt_pid" 2>/dev/null
+lt_pid=
+t0=$SECONDS
+# keep-alive 10 s: the broker gives up after 1.5 x 10 s and publishes the will (retained)
+if wait_for 30 sh -c "ip netns exec $(ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q '\"offline\"'"; then
+	ok "mqtt: last will: status says offline $((SECONDS - t0)) s after kill -9"
+else
+	ko "mqtt: last will: status says offline within 30 s of kill -9"
+fi
 finish
