@@ -81,13 +81,13 @@ DRV_SRCS := $(if $(filter y,$(CONFIG_PORT_PCAP)),$(wildcard drivers/port/port_pc
 	$(if $(filter y,$(CONFIG_UART_STDIO)),drivers/uart/uart_stdio.c drivers/uart/uart_tty_host.c)
 # Boards that run as a Linux process share the host services in
 # board/common/linux/ and, unless they have their own, native_sim's main.c.
-LINUX_SRCS := $(if $(filter y,$(CONFIG_BOARD_LINUX)),$(wildcard board/common/linux/*.c))
+LINUX_SRCS := $(if $(filter y,$(CONFIG_BOARD_LINUX)),$(filter-out board/common/linux/main.c,$(wildcard board/common/linux/*.c)))
 BRD_SRCS := $(filter-out board/$(BOARD)/main.c,$(wildcard board/$(BOARD)/*.c)) $(LINUX_SRCS)
 # The web page (firmware/web/) is embedded gzipped as a generated C file.
 WEB_FILES := $(wildcard firmware/web/*)
 WEB_GEN := $(B)/gen/web_assets.c
 CORE_SRCS := $(FW_SRCS) $(DRV_SRCS) $(BRD_SRCS) $(WEB_GEN)
-MAIN_SRC := $(or $(wildcard board/$(BOARD)/main.c),$(if $(filter y,$(CONFIG_BOARD_LINUX)),board/native_sim/main.c))
+MAIN_SRC := $(or $(wildcard board/$(BOARD)/main.c),$(if $(filter y,$(CONFIG_BOARD_LINUX)),board/common/linux/main.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 # --- lwIP (built from Debian's source package; tools/bootstrap fetches it) --

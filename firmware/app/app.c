@@ -300,7 +300,8 @@ static void add_mgmt(const struct app *a, cJSON *j)
 		if (memcmp(st.gateway, none, 4) != 0) {
 			cJSON_AddStringToObject(m, "gateway", txt);
 		} else {
-			cJSON_AddNullToObject(m, "gateway"); /* a static address without a gateway */
+			cJSON_AddNullToObject(m,
+					      "gateway"); /* a static address without a gateway */
 		}
 	} else {
 		cJSON_AddNullToObject(m, "address");
