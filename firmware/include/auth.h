@@ -102,7 +102,11 @@ int auth_password_start(struct auth *a, const char *session, const char *old_pw,
  */
 int auth_job_run(struct auth_job *job, uint64_t now_ms, struct auth_result *res);
 
-/* Drop a job that is no longer wanted (the client went away); NULL is ignored. */
+/*
+ * Drop a job that is no longer wanted (the client went away); NULL is
+ * ignored. Jobs live inside a: every holder must drop its jobs (or be
+ * stopped) before auth_destroy(a).
+ */
 void auth_job_cancel(struct auth_job *job);
 
 /* Jobs in progress (for the server's sleep decision and the tests). */
