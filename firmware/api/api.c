@@ -8,6 +8,12 @@
  * can forget one. Handlers only parse their body and call the app or auth.
  * Every JSON answer is built with cJSON or copied from a document that
  * cfg/app produced, so strings are always escaped.
+ *
+ * Logins and password changes hash a password (PBKDF2, a large fraction
+ * of a second) and the loop that forwards frames must not wait for that:
+ * they start an auth job, run one step of it, and answer HTTP_DEFER with
+ * the job in rs->defer; the server calls api_handle() again every loop
+ * pass, which runs the next step (api_resume) until the job answers.
  */
 #include "api.h"
 
@@ -184,11 +190,88 @@ static void set_cookie(struct http_resp *rs, const char *tok)
 	hdr(rs, "Set-Cookie", v);
 }
 
+/* The server no longer waits for this job's answer (client gone, deadline). */
+static void job_drop(void *job)
+{
+	auth_job_cancel(job);
+}
+
+static void send_retry(struct http_resp *rs, int status, uint32_t retry, const char *msg)
+{
+	char sec[16];
+	cJSON *j = cJSON_CreateObject();
+
+	snprintf(sec, sizeof(sec), "%u", (unsigned)retry);
+	hdr(rs, "Retry-After", sec);
+	cJSON_AddStringToObject(j, "error", msg);
+	cJSON_AddNumberToObject(j, "retry_s", retry);
+	send_json(rs, status, j);
+}
+
+/* Answer a login whose check ended with rc. */
+static void login_answer(struct http_resp *rs, int rc, struct auth_result *res)
+{
+	if (rc == 0) {
+		cJSON *j = cJSON_CreateObject();
+		set_cookie(rs, res->sess.session);
+		cJSON_AddStringToObject(j, "csrf", res->sess.csrf);
+		cJSON_AddBoolToObject(j, "must_change", res->sess.must_change);
+		cJSON_AddNumberToObject(j, "idle_s", CONFIG_AUTH_IDLE_S);
+		send_json(rs, 200, j);
+	} else if (rc == -EBUSY) {
+		send_retry(rs, 429, res->retry_s, "too many failed logins, try again later");
+	} else if (rc == -EAGAIN) {
+		send_retry(rs, 503, res->retry_s != 0 ? res->retry_s : 1,
+			   "too many password checks in progress, try again");
+	} else if (rc == -ENOSPC) {
+		send_err(rs, 503, NULL, "too many sessions");
+	} else if (rc == -EACCES) {
+		send_err(rs, 401, NULL, "wrong password");
+	} else {
+		send_err(rs, 500, NULL, "login failed (%d)", rc);
+	}
+	memset(res, 0, sizeof(*res));
+}
+
+/* Answer a password change that ended with rc. */
+static void password_answer(struct http_resp *rs, int rc, const char *why)
+{
+	if (rc == 0) {
+		send_ok(rs, 200);
+	} else if (rc == -EACCES) {
+		send_err(rs, 400, "old", "wrong password");
+	} else if (rc == -EINVAL) {
+		send_err(rs, 400, "new", "%s", why != NULL ? why : "bad new password");
+	} else if (rc == -EAGAIN) {
+		send_retry(rs, 503, 1, "too many password checks in progress, try again");
+	} else {
+		send_err(rs, 500, NULL, "could not save the password");
+	}
+}
+
+/*
+ * Run one step of the request's job (rs->defer). true when it finished:
+ * *rc and *res hold its result and the job is gone; false after
+ * answering HTTP_DEFER.
+ */
+static bool job_step(struct api *api, struct http_resp *rs, int *rc, struct auth_result *res)
+{
+	*rc = auth_job_run(rs->defer, now(api), res);
+	if (*rc == -EINPROGRESS) {
+		rs->status = HTTP_DEFER;
+		rs->defer_drop = job_drop;
+		return false;
+	}
+	rs->defer = NULL;
+	rs->defer_drop = NULL;
+	return true;
+}
+
 static void ep_login(struct api_rq *r)
 {
 	struct auth_src src;
-	struct auth_session_out out;
-	uint32_t retry = 0;
+	struct auth_result res;
+	struct auth_job *job = NULL;
 	const char *pw = need_str(r, "password");
 	int rc;
 
@@ -196,32 +279,17 @@ static void ep_login(struct api_rq *r)
 		return;
 	}
 	memset(&src, 0, sizeof(src));
+	memset(&res, 0, sizeof(res));
 	src.family = r->rq->peer.family;
 	memcpy(src.addr, r->rq->peer.addr, sizeof(src.addr));
-	rc = auth_login(r->api->auth, &src, pw, now(r->api), &out, &retry);
+	rc = auth_login_start(r->api->auth, &src, pw, now(r->api), &job, &res.retry_s);
 	if (rc == 0) {
-		cJSON *j = cJSON_CreateObject();
-		set_cookie(r->rs, out.session);
-		cJSON_AddStringToObject(j, "csrf", out.csrf);
-		cJSON_AddBoolToObject(j, "must_change", out.must_change);
-		cJSON_AddNumberToObject(j, "idle_s", CONFIG_AUTH_IDLE_S);
-		send_json(r->rs, 200, j);
-	} else if (rc == -EBUSY) {
-		char s[16];
-		cJSON *j = cJSON_CreateObject();
-		snprintf(s, sizeof(s), "%u", (unsigned)retry);
-		hdr(r->rs, "Retry-After", s);
-		cJSON_AddStringToObject(j, "error", "too many failed logins, try again later");
-		cJSON_AddNumberToObject(j, "retry_s", retry);
-		send_json(r->rs, 429, j);
-	} else if (rc == -ENOSPC) {
-		send_err(r->rs, 503, NULL, "too many sessions");
-	} else if (rc == -EACCES) {
-		send_err(r->rs, 401, NULL, "wrong password");
-	} else {
-		send_err(r->rs, 500, NULL, "login failed (%d)", rc);
+		r->rs->defer = job;
+		if (!job_step(r->api, r->rs, &rc, &res)) {
+			return;
+		}
 	}
-	memset(&out, 0, sizeof(out));
+	login_answer(r->rs, rc, &res);
 }
 
 static void ep_logout(struct api_rq *r)
@@ -252,21 +320,44 @@ static void ep_password(struct api_rq *r)
 {
 	const char *old_pw = need_str(r, "old");
 	const char *new_pw = old_pw != NULL ? need_str(r, "new") : NULL;
+	struct auth_result res;
+	struct auth_job *job = NULL;
 	const char *why = NULL;
 	int rc;
 
 	if (new_pw == NULL) {
 		return;
 	}
-	rc = auth_set_password(r->api->auth, r->rq->session, old_pw, new_pw, &why);
+	memset(&res, 0, sizeof(res));
+	rc = auth_password_start(r->api->auth, r->rq->session, old_pw, new_pw, &job, &why);
 	if (rc == 0) {
-		send_ok(r->rs, 200);
-	} else if (rc == -EACCES) {
-		send_err(r->rs, 400, "old", "wrong password");
-	} else if (rc == -EINVAL) {
-		send_err(r->rs, 400, "new", "%s", why != NULL ? why : "bad new password");
+		r->rs->defer = job;
+		if (!job_step(r->api, r->rs, &rc, &res)) {
+			return;
+		}
+		why = res.why;
+	}
+	password_answer(r->rs, rc, why);
+}
+
+/* The next step of a deferred login or password change (rs->defer is its job). */
+static void api_resume(struct api *api, const struct http_req *rq, struct http_resp *rs)
+{
+	struct auth_result res;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	if (!job_step(api, rs, &rc, &res)) {
+		return;
+	}
+	if (!have_buf(rs)) {
+		rs->status = 500;
+		return;
+	}
+	if (strcmp(rq->path, "/api/login") == 0) {
+		login_answer(rs, rc, &res);
 	} else {
-		send_err(r->rs, 500, NULL, "could not save the password");
+		password_answer(rs, rc, res.why);
 	}
 }
 
@@ -710,6 +801,11 @@ void api_handle(void *ctx, const struct http_req *rq, struct http_resp *rs)
 {
 	struct api *api = ctx;
 
+	if (rs->defer != NULL) {
+		/* Called again for a request that answered HTTP_DEFER: headers are set. */
+		api_resume(api, rq, rs);
+		return;
+	}
 	rs->status = 500;
 	rs->content_type = NULL;
 	rs->content_encoding = NULL;

@@ -10,8 +10,10 @@
  * JSON answer must parse.
  *
  * Login, password change and logout are left out: they are dominated by
- * PBKDF2 (by design about 0.1 s each) or would end the one session, and
- * test_auth/test_api cover them. Seeds live in tests/corpus/api/.
+ * PBKDF2 (by design about 0.1 s each, run in steps over many handler
+ * calls) or would end the one session, and test_auth/test_api cover them.
+ * A deferred answer (HTTP_DEFER) is driven to its end as the server
+ * would. Seeds live in tests/corpus/api/.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -201,6 +203,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(rq->content_type, "application/json");
 	memset(&rs, 0, sizeof(rs));
 	api_handle(f->api, rq, &rs);
+	for (uint32_t calls = 0; rs.status == HTTP_DEFER; calls++) {
+		if (rs.defer == NULL || calls > 100000) {
+			abort(); /* a deferral must carry its state and end */
+		}
+		rs.defer_calls++;
+		api_handle(f->api, rq, &rs);
+	}
 	check(&rs);
 	free(rs.buf);
 	if (rq->body_len > 0) {

@@ -9,9 +9,13 @@
  * the old one cannot be shown again. Sessions and lockouts live in fixed
  * tables sized by Kconfig and are lost on reboot, which is the safe side.
  *
- * Not on the packet path: a login costs one PBKDF2 run (a noticeable
- * fraction of a second by design), which the single loop accepts because
- * logins are rare and rate limited.
+ * A login costs one PBKDF2 run (a noticeable fraction of a second by
+ * design) and forwarding shares the loop, so the web API checks
+ * passwords as jobs that advance CONFIG_AUTH_PBKDF2_STEP iterations per
+ * loop pass (auth_job_run). The synchronous auth_login() and
+ * auth_set_password() remain for the console and the tests; first boot
+ * (auth_create, before the loop starts) and the console's reset hash in
+ * one go.
  */
 #include "auth.h"
 
@@ -26,8 +30,7 @@
 #include "fmt.h"
 
 #include <cjson/cJSON.h>
-#include <mbedtls/md.h>
-#include <mbedtls/pkcs5.h>
+#include <mbedtls/sha256.h>
 
 #define AUTH_FILE      "auth.json"
 #define AUTH_SALT_LEN  16
@@ -59,12 +62,58 @@ struct auth_srcent {
 	uint64_t locked_until_ms;
 };
 
-struct auth {
-	struct stor *stor;
+/*
+ * PBKDF2-HMAC-SHA256 in steps. HMAC(K, m) = H(K^opad || H(K^ipad || m)):
+ * the SHA-256 states after the one-block K^ipad and K^opad prefixes are
+ * the same for every iteration, so they are computed once and cloned,
+ * which halves the compressions of a plain HMAC loop (4 -> 2).
+ */
+struct auth_kdf {
+	mbedtls_sha256_context inner; /* after K ^ ipad */
+	mbedtls_sha256_context outer; /* after K ^ opad */
+	uint8_t salt[AUTH_KDF_SALT_MAX];
+	size_t salt_len;
+	size_t out_len;
+	uint32_t iter;
+	uint32_t block; /* 1-based block being computed */
+	uint32_t done;  /* iterations of this block done; 0 = not started */
+	bool finished;
+	uint8_t u[AUTH_HASH_LEN];
+	uint8_t t[AUTH_HASH_LEN];
+	uint8_t out[AUTH_KDF_OUT_MAX];
+};
+
+struct auth_cred {
 	uint8_t salt[AUTH_SALT_LEN];
 	uint8_t hash[AUTH_HASH_LEN];
 	uint32_t iter;
 	bool otp; /* the current password is one-time: logins must change it */
+};
+
+enum auth_job_kind {
+	AUTH_JOB_FREE = 0,
+	AUTH_JOB_LOGIN,
+	AUTH_JOB_OLD, /* password change: checking the old password */
+	AUTH_JOB_NEW, /* password change: hashing the new one */
+};
+
+struct auth_job {
+	struct auth *a;
+	enum auth_job_kind kind;
+	uint32_t gen; /* a->gen when the check started: credentials unchanged since */
+	struct auth_src src;
+	char session[AUTH_TOKEN_LEN + 1];
+	char new_pw[AUTH_PW_MAX + 1];
+	const char *new_why; /* what is wrong with new_pw, NULL when it is acceptable */
+	uint8_t new_salt[AUTH_SALT_LEN];
+	struct auth_kdf kdf;
+};
+
+struct auth {
+	struct stor *stor;
+	struct auth_cred c;
+	uint32_t gen; /* bumped whenever the credentials change */
+	struct auth_job jobs[CONFIG_AUTH_JOBS];
 	struct auth_sess sess[CONFIG_AUTH_SESSIONS];
 	struct auth_srcent src[CONFIG_AUTH_SOURCES];
 	struct auth_stats st;
@@ -95,22 +144,170 @@ static bool tok_equal(const char *stored, const char *given)
 	return auth_ct_equal(stored, given, AUTH_TOKEN_LEN);
 }
 
-static int pw_hash(const char *pw, const uint8_t *salt, uint32_t iter, uint8_t *out)
+/* ---- incremental PBKDF2-HMAC-SHA256 --------------------------------------------- */
+
+size_t auth_kdf_size(void)
 {
-	mbedtls_md_context_t md;
-	const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	return sizeof(struct auth_kdf);
+}
+
+/* One HMAC with the precomputed key states: out = HMAC(K, m). */
+static int kdf_hmac(const struct auth_kdf *k, const uint8_t *m, size_t n, const uint8_t *m2,
+		    size_t n2, uint8_t *out)
+{
+	mbedtls_sha256_context c;
+	uint8_t ih[AUTH_HASH_LEN];
 	int rc;
 
-	if (info == NULL) {
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_clone(&c, &k->inner);
+	rc = mbedtls_sha256_update_ret(&c, m, n);
+	if (rc == 0 && n2 > 0) {
+		rc = mbedtls_sha256_update_ret(&c, m2, n2);
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_finish_ret(&c, ih);
+	}
+	if (rc == 0) {
+		mbedtls_sha256_clone(&c, &k->outer);
+		rc = mbedtls_sha256_update_ret(&c, ih, sizeof(ih));
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_finish_ret(&c, out);
+	}
+	mbedtls_sha256_free(&c);
+	memset(ih, 0, sizeof(ih));
+	return rc == 0 ? 0 : -EIO;
+}
+
+/* The inner and outer states of key (hashed first when longer than a block). */
+static int kdf_key(struct auth_kdf *k, const uint8_t *key, size_t len)
+{
+	uint8_t kb[64];
+	uint8_t pad[64];
+	int rc = 0;
+
+	memset(kb, 0, sizeof(kb));
+	if (len > sizeof(kb)) {
+		rc = mbedtls_sha256_ret(key, len, kb, 0);
+	} else if (len > 0) {
+		memcpy(kb, key, len);
+	}
+	for (size_t i = 0; i < sizeof(pad); i++) {
+		pad[i] = (uint8_t)(kb[i] ^ 0x36u);
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_starts_ret(&k->inner, 0);
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_update_ret(&k->inner, pad, sizeof(pad));
+	}
+	for (size_t i = 0; i < sizeof(pad); i++) {
+		pad[i] = (uint8_t)(kb[i] ^ 0x5cu);
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_starts_ret(&k->outer, 0);
+	}
+	if (rc == 0) {
+		rc = mbedtls_sha256_update_ret(&k->outer, pad, sizeof(pad));
+	}
+	memset(kb, 0, sizeof(kb));
+	memset(pad, 0, sizeof(pad));
+	return rc == 0 ? 0 : -EIO;
+}
+
+int auth_kdf_begin(struct auth_kdf *k, const uint8_t *pw, size_t pw_len, const uint8_t *salt,
+		   size_t salt_len, uint32_t iter, size_t out_len)
+{
+	memset(k, 0, sizeof(*k));
+	if (salt_len > AUTH_KDF_SALT_MAX || out_len == 0 || out_len > AUTH_KDF_OUT_MAX ||
+	    iter == 0 || (pw == NULL && pw_len > 0) || (salt == NULL && salt_len > 0)) {
+		return -EINVAL;
+	}
+	mbedtls_sha256_init(&k->inner);
+	mbedtls_sha256_init(&k->outer);
+	if (kdf_key(k, pw, pw_len) != 0) {
+		memset(k, 0, sizeof(*k));
 		return -EIO;
 	}
-	mbedtls_md_init(&md);
-	rc = mbedtls_md_setup(&md, info, 1);
-	if (rc == 0) {
-		rc = mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)pw, strlen(pw), salt,
-					       AUTH_SALT_LEN, iter, AUTH_HASH_LEN, out);
+	if (salt_len > 0) {
+		memcpy(k->salt, salt, salt_len);
 	}
-	mbedtls_md_free(&md);
+	k->salt_len = salt_len;
+	k->out_len = out_len;
+	k->iter = iter;
+	k->block = 1;
+	return 0;
+}
+
+int auth_kdf_step(struct auth_kdf *k, uint32_t max_iter)
+{
+	while (!k->finished && max_iter > 0) {
+		if (k->done == 0) {
+			/* U1 = HMAC(P, S || INT(i)), big-endian block index. */
+			uint8_t be[4] = {(uint8_t)(k->block >> 24), (uint8_t)(k->block >> 16),
+					 (uint8_t)(k->block >> 8), (uint8_t)k->block};
+			if (kdf_hmac(k, k->salt, k->salt_len, be, sizeof(be), k->u) != 0) {
+				return -EIO;
+			}
+			memcpy(k->t, k->u, sizeof(k->t));
+		} else {
+			if (kdf_hmac(k, k->u, sizeof(k->u), NULL, 0, k->u) != 0) {
+				return -EIO;
+			}
+			for (size_t i = 0; i < sizeof(k->t); i++) {
+				k->t[i] ^= k->u[i];
+			}
+		}
+		k->done++;
+		max_iter--;
+		if (k->done == k->iter) {
+			size_t off = (size_t)(k->block - 1) * AUTH_HASH_LEN;
+			size_t n =
+				k->out_len - off < AUTH_HASH_LEN ? k->out_len - off : AUTH_HASH_LEN;
+			memcpy(k->out + off, k->t, n);
+			k->finished = off + n == k->out_len;
+			k->block++;
+			k->done = 0;
+		}
+	}
+	return k->finished ? 0 : -EINPROGRESS;
+}
+
+int auth_kdf_result(struct auth_kdf *k, uint8_t *out, size_t out_len)
+{
+	if (!k->finished || out_len != k->out_len) {
+		return -EBUSY;
+	}
+	memcpy(out, k->out, out_len);
+	mbedtls_sha256_free(&k->inner);
+	mbedtls_sha256_free(&k->outer);
+	memset(k, 0, sizeof(*k));
+	return 0;
+}
+
+/* Wipe a kdf that may not have finished (the key states are secrets). */
+static void kdf_wipe(struct auth_kdf *k)
+{
+	mbedtls_sha256_free(&k->inner);
+	mbedtls_sha256_free(&k->outer);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The whole PBKDF2 in one go (first boot, console reset, synchronous calls). */
+static int pw_hash(const char *pw, const uint8_t *salt, uint32_t iter, uint8_t *out)
+{
+	struct auth_kdf k;
+	int rc = auth_kdf_begin(&k, (const uint8_t *)pw, strlen(pw), salt, AUTH_SALT_LEN, iter,
+				AUTH_HASH_LEN);
+
+	if (rc == 0) {
+		rc = auth_kdf_step(&k, UINT32_MAX);
+	}
+	if (rc == 0) {
+		rc = auth_kdf_result(&k, out, AUTH_HASH_LEN);
+	}
+	kdf_wipe(&k);
 	return rc == 0 ? 0 : -EIO;
 }
 
@@ -151,10 +348,11 @@ static int set_cred(struct auth *a, const char *pw, bool otp)
 	    pw_hash(pw, salt, CONFIG_AUTH_PBKDF2_ITER, hash) != 0) {
 		return -EIO;
 	}
-	memcpy(a->salt, salt, sizeof(salt));
-	memcpy(a->hash, hash, sizeof(hash));
-	a->iter = CONFIG_AUTH_PBKDF2_ITER;
-	a->otp = otp;
+	memcpy(a->c.salt, salt, sizeof(salt));
+	memcpy(a->c.hash, hash, sizeof(hash));
+	a->c.iter = CONFIG_AUTH_PBKDF2_ITER;
+	a->c.otp = otp;
+	a->gen++;
 	return 0;
 }
 
@@ -168,12 +366,12 @@ static int save(struct auth *a)
 	if (a->stor == NULL) {
 		return 0;
 	}
-	fmt_hex(a->salt, sizeof(a->salt), salt, sizeof(salt));
-	fmt_hex(a->hash, sizeof(a->hash), hash, sizeof(hash));
+	fmt_hex(a->c.salt, sizeof(a->c.salt), salt, sizeof(salt));
+	fmt_hex(a->c.hash, sizeof(a->c.hash), hash, sizeof(hash));
 	n = snprintf(doc, sizeof(doc),
 		     "{\"v\":1,\"kdf\":\"pbkdf2-sha256\",\"iter\":%" PRIu32
 		     ",\"salt\":\"%s\",\"hash\":\"%s\",\"otp\":%s}\n",
-		     a->iter, salt, hash, a->otp ? "true" : "false");
+		     a->c.iter, salt, hash, a->c.otp ? "true" : "false");
 	if (n < 0 || (size_t)n >= sizeof(doc)) {
 		return -EIO;
 	}
@@ -217,15 +415,17 @@ static int parse_file(struct auth *a, const char *doc, size_t len)
 	} else if (!cJSON_IsNumber(iter) || iter->valuedouble < AUTH_ITER_MIN ||
 		   iter->valuedouble > AUTH_ITER_MAX) {
 		why = "iterations out of range";
-	} else if (!cJSON_IsString(salt) || unhex(salt->valuestring, a->salt, AUTH_SALT_LEN) != 0) {
+	} else if (!cJSON_IsString(salt) ||
+		   unhex(salt->valuestring, a->c.salt, AUTH_SALT_LEN) != 0) {
 		why = "bad salt";
-	} else if (!cJSON_IsString(hash) || unhex(hash->valuestring, a->hash, AUTH_HASH_LEN) != 0) {
+	} else if (!cJSON_IsString(hash) ||
+		   unhex(hash->valuestring, a->c.hash, AUTH_HASH_LEN) != 0) {
 		why = "bad hash";
 	} else if (!cJSON_IsBool(otp)) {
 		why = "bad otp flag";
 	} else {
-		a->iter = (uint32_t)iter->valuedouble;
-		a->otp = cJSON_IsTrue(otp);
+		a->c.iter = (uint32_t)iter->valuedouble;
+		a->c.otp = cJSON_IsTrue(otp);
 	}
 	cJSON_Delete(j);
 	if (why != NULL) {
@@ -272,7 +472,7 @@ struct auth *auth_create(struct stor *stor, char *first_otp, bool *first_boot)
 	first_otp[0] = '\0';
 	*first_boot = false;
 	rc = load(a);
-	if (rc == 0 && !a->otp) {
+	if (rc == 0 && !a->c.otp) {
 		return a;
 	}
 	/*
@@ -383,7 +583,7 @@ static int sess_new(struct auth *a, uint64_t now_ms, struct auth_session_out *ou
 		return -EIO;
 	}
 	s->used = true;
-	s->must_change = a->otp;
+	s->must_change = a->c.otp;
 	s->last_ms = now_ms;
 	memcpy(out->session, s->tok, sizeof(out->session));
 	memcpy(out->csrf, s->csrf, sizeof(out->csrf));
@@ -391,14 +591,49 @@ static int sess_new(struct auth *a, uint64_t now_ms, struct auth_session_out *ou
 	return 0;
 }
 
-int auth_login(struct auth *a, const struct auth_src *src, const char *password, uint64_t now_ms,
-	       struct auth_session_out *out, uint32_t *retry_s)
+/* A free job slot bound to a, or NULL. */
+static struct auth_job *job_new(struct auth *a, enum auth_job_kind kind)
 {
-	struct auth_srcent *e = src_find(a, src, now_ms);
-	uint8_t h[AUTH_HASH_LEN];
-	int rc;
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		struct auth_job *j = &a->jobs[i];
+		if (j->kind == AUTH_JOB_FREE) {
+			memset(j, 0, sizeof(*j));
+			j->a = a;
+			j->kind = kind;
+			j->gen = a->gen;
+			return j;
+		}
+	}
+	return NULL;
+}
 
-	*retry_s = 0;
+static void job_free(struct auth_job *j)
+{
+	kdf_wipe(&j->kdf);
+	memset(j->new_pw, 0, sizeof(j->new_pw));
+	memset(j, 0, sizeof(*j)); /* kind = AUTH_JOB_FREE */
+}
+
+void auth_job_cancel(struct auth_job *job)
+{
+	if (job != NULL) {
+		job_free(job);
+	}
+}
+
+unsigned auth_jobs_pending(const struct auth *a)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		n += a->jobs[i].kind != AUTH_JOB_FREE ? 1u : 0u;
+	}
+	return n;
+}
+
+/* Lockout and the global rate: 0 when a check may start, else -EBUSY with *retry_s. */
+static int login_admit(struct auth *a, struct auth_srcent *e, uint64_t now_ms, uint32_t *retry_s)
+{
 	if (e == NULL) {
 		/* Every slot holds a locked source: refuse rather than forget one. */
 		*retry_s = CONFIG_AUTH_LOCK_S;
@@ -417,19 +652,90 @@ int auth_login(struct auth *a, const struct auth_src *src, const char *password,
 		*retry_s = 1;
 		return -EBUSY;
 	}
-	a->rate_n++;
-	if (password == NULL || strnlen(password, AUTH_PW_MAX + 1) > AUTH_PW_MAX ||
-	    pw_hash(password, a->salt, a->iter, h) != 0 || !auth_ct_equal(h, a->hash, sizeof(h))) {
-		src_fail(a, e, now_ms);
-		return -EACCES;
-	}
-	rc = sess_new(a, now_ms, out);
+	return 0;
+}
+
+int auth_login_start(struct auth *a, const struct auth_src *src, const char *password,
+		     uint64_t now_ms, struct auth_job **job, uint32_t *retry_s)
+{
+	struct auth_srcent *e = src_find(a, src, now_ms);
+	struct auth_job *j;
+	int rc;
+
+	*retry_s = 0;
+	*job = NULL;
+	rc = login_admit(a, e, now_ms, retry_s);
 	if (rc != 0) {
 		return rc;
 	}
-	memset(e, 0, sizeof(*e));
+	/* A full pool costs the client nothing but a retry: it was not counted yet. */
+	j = job_new(a, AUTH_JOB_LOGIN);
+	if (j == NULL) {
+		*retry_s = 1;
+		return -EAGAIN;
+	}
+	a->rate_n++;
+	if (password == NULL || strnlen(password, AUTH_PW_MAX + 1) > AUTH_PW_MAX ||
+	    auth_kdf_begin(&j->kdf, (const uint8_t *)password, strlen(password), a->c.salt,
+			   AUTH_SALT_LEN, a->c.iter, AUTH_HASH_LEN) != 0) {
+		job_free(j);
+		src_fail(a, e, now_ms);
+		return -EACCES;
+	}
+	j->src = *src;
+	*job = j;
+	return 0;
+}
+
+/* The end of a login job whose hash is h: session or failure. */
+static int login_finish(struct auth_job *j, const uint8_t *h, uint64_t now_ms,
+			struct auth_result *res)
+{
+	struct auth *a = j->a;
+	/* Looked up again: the entry may have been reused while the hash ran. */
+	struct auth_srcent *e = src_find(a, &j->src, now_ms);
+	int rc;
+
+	if (j->gen != a->gen) {
+		/* The password changed under the check: its answer means nothing. */
+		res->retry_s = 1;
+		return -EAGAIN;
+	}
+	if (!auth_ct_equal(h, a->c.hash, AUTH_HASH_LEN)) {
+		src_fail(a, e, now_ms);
+		return -EACCES;
+	}
+	rc = sess_new(a, now_ms, &res->sess);
+	if (rc != 0) {
+		return rc;
+	}
+	if (e != NULL) {
+		memset(e, 0, sizeof(*e));
+	}
 	a->st.logins_ok++;
 	return 0;
+}
+
+int auth_login(struct auth *a, const struct auth_src *src, const char *password, uint64_t now_ms,
+	       struct auth_session_out *out, uint32_t *retry_s)
+{
+	struct auth_job *j = NULL;
+	struct auth_result res;
+	int rc = auth_login_start(a, src, password, now_ms, &j, retry_s);
+
+	memset(&res, 0, sizeof(res));
+	if (rc == 0) {
+		do {
+			rc = auth_job_run(j, now_ms, &res);
+		} while (rc == -EINPROGRESS);
+	}
+	if (rc == 0) {
+		*out = res.sess;
+	} else if (res.retry_s != 0) {
+		*retry_s = res.retry_s;
+	}
+	memset(&res, 0, sizeof(res));
+	return rc;
 }
 
 /* The session whose token is tok, compared in constant time; NULL if none. */
@@ -505,39 +811,151 @@ static void end_sessions_except(struct auth *a, const struct auth_sess *keep)
 	}
 }
 
-int auth_set_password(struct auth *a, const char *session, const char *old_pw, const char *new_pw,
-		      const char **why)
+/* What is wrong with new_pw as a replacement of old_pw, or NULL. */
+static const char *new_pw_problem(const char *old_pw, const char *new_pw)
+{
+	size_t n = new_pw == NULL ? 0 : strnlen(new_pw, AUTH_PW_MAX + 1);
+
+	if (n < AUTH_PW_MIN || n > AUTH_PW_MAX) {
+		return "new password must be 10 to 128 characters";
+	}
+	if (strcmp(old_pw, new_pw) == 0) {
+		return "new password must differ from the current one";
+	}
+	return NULL;
+}
+
+int auth_password_start(struct auth *a, const char *session, const char *old_pw, const char *new_pw,
+			struct auth_job **job, const char **why)
 {
 	struct auth_sess *s = sess_find(a, session);
-	struct auth saved;
-	uint8_t h[AUTH_HASH_LEN];
-	size_t n;
+	struct auth_job *j;
 
 	*why = NULL;
-	if (s == NULL || old_pw == NULL || strnlen(old_pw, AUTH_PW_MAX + 1) > AUTH_PW_MAX ||
-	    pw_hash(old_pw, a->salt, a->iter, h) != 0 || !auth_ct_equal(h, a->hash, sizeof(h))) {
+	*job = NULL;
+	if (s == NULL || old_pw == NULL || strnlen(old_pw, AUTH_PW_MAX + 1) > AUTH_PW_MAX) {
 		*why = "wrong password";
 		return -EACCES;
 	}
-	n = new_pw == NULL ? 0 : strnlen(new_pw, AUTH_PW_MAX + 1);
-	if (n < AUTH_PW_MIN || n > AUTH_PW_MAX) {
-		*why = "new password must be 10 to 128 characters";
+	j = job_new(a, AUTH_JOB_OLD);
+	if (j == NULL) {
+		*why = "busy";
+		return -EAGAIN;
+	}
+	if (auth_kdf_begin(&j->kdf, (const uint8_t *)old_pw, strlen(old_pw), a->c.salt,
+			   AUTH_SALT_LEN, a->c.iter, AUTH_HASH_LEN) != 0) {
+		job_free(j);
+		*why = "wrong password";
+		return -EACCES;
+	}
+	memcpy(j->session, s->tok, sizeof(j->session));
+	/* Judged now, reported only after the old password proved right (as before). */
+	j->new_why = new_pw_problem(old_pw, new_pw);
+	if (j->new_why == NULL) {
+		memcpy(j->new_pw, new_pw, strlen(new_pw) + 1);
+	}
+	*job = j;
+	return 0;
+}
+
+/* The old password matched: refuse a bad new one, or start hashing it. */
+static int passwd_old_done(struct auth_job *j, const uint8_t *h, struct auth_result *res)
+{
+	struct auth *a = j->a;
+
+	if (j->gen != a->gen || !auth_ct_equal(h, a->c.hash, AUTH_HASH_LEN)) {
+		res->why = "wrong password";
+		return -EACCES;
+	}
+	if (j->new_why != NULL) {
+		res->why = j->new_why;
 		return -EINVAL;
 	}
-	if (strcmp(old_pw, new_pw) == 0) {
-		*why = "new password must differ from the current one";
-		return -EINVAL;
-	}
-	/* Keep the old credentials until the new ones are durable. */
-	memcpy(&saved, a, sizeof(saved));
-	if (set_cred(a, new_pw, false) != 0 || save(a) != 0) {
-		memcpy(a, &saved, sizeof(saved));
-		*why = "could not save the password";
+	if (brd_random(j->new_salt, sizeof(j->new_salt)) != 0 ||
+	    auth_kdf_begin(&j->kdf, (const uint8_t *)j->new_pw, strlen(j->new_pw), j->new_salt,
+			   AUTH_SALT_LEN, CONFIG_AUTH_PBKDF2_ITER, AUTH_HASH_LEN) != 0) {
+		res->why = "could not save the password";
 		return -EIO;
 	}
+	memset(j->new_pw, 0, sizeof(j->new_pw));
+	j->kind = AUTH_JOB_NEW;
+	return -EINPROGRESS;
+}
+
+/* The new password is hashed (h): make it the password, durably. */
+static int passwd_new_done(struct auth_job *j, const uint8_t *h, struct auth_result *res)
+{
+	struct auth *a = j->a;
+	struct auth_sess *s = sess_find(a, j->session);
+	struct auth_cred saved = a->c;
+
+	if (s == NULL || j->gen != a->gen) {
+		/* Logged out, or another change won meanwhile: this one no longer applies. */
+		res->why = "wrong password";
+		return -EACCES;
+	}
+	/* Keep the old credentials until the new ones are durable. */
+	memcpy(a->c.salt, j->new_salt, AUTH_SALT_LEN);
+	memcpy(a->c.hash, h, AUTH_HASH_LEN);
+	a->c.iter = CONFIG_AUTH_PBKDF2_ITER;
+	a->c.otp = false;
+	if (save(a) != 0) {
+		a->c = saved;
+		res->why = "could not save the password";
+		return -EIO;
+	}
+	a->gen++;
 	s->must_change = false;
 	end_sessions_except(a, s);
 	return 0;
+}
+
+int auth_job_run(struct auth_job *job, uint64_t now_ms, struct auth_result *res)
+{
+	uint8_t h[AUTH_HASH_LEN];
+	int rc = auth_kdf_step(&job->kdf, CONFIG_AUTH_PBKDF2_STEP);
+
+	memset(res, 0, sizeof(*res));
+	if (rc == -EINPROGRESS) {
+		return rc;
+	}
+	if (rc == 0) {
+		rc = auth_kdf_result(&job->kdf, h, sizeof(h));
+	}
+	if (rc != 0) {
+		rc = job->kind == AUTH_JOB_LOGIN ? -EACCES : -EIO;
+		res->why = job->kind == AUTH_JOB_LOGIN ? NULL : "could not save the password";
+	} else if (job->kind == AUTH_JOB_LOGIN) {
+		rc = login_finish(job, h, now_ms, res);
+	} else if (job->kind == AUTH_JOB_OLD) {
+		rc = passwd_old_done(job, h, res);
+	} else {
+		rc = passwd_new_done(job, h, res);
+	}
+	memset(h, 0, sizeof(h));
+	if (rc != -EINPROGRESS) {
+		job_free(job);
+	}
+	return rc;
+}
+
+int auth_set_password(struct auth *a, const char *session, const char *old_pw, const char *new_pw,
+		      const char **why)
+{
+	struct auth_job *j = NULL;
+	struct auth_result res;
+	int rc = auth_password_start(a, session, old_pw, new_pw, &j, why);
+
+	memset(&res, 0, sizeof(res));
+	if (rc == 0) {
+		do {
+			rc = auth_job_run(j, 0, &res);
+		} while (rc == -EINPROGRESS);
+	}
+	if (res.why != NULL) {
+		*why = res.why;
+	}
+	return rc;
 }
 
 int auth_reset(struct auth *a, char *out_otp)

@@ -3,8 +3,9 @@
  *
  * Routes the /api/ paths as docs/api.md describes (authentication, CSRF, JSON in
  * and out) over the app facade and auth; every other GET/HEAD path is an
- * embedded asset from web_find(). Runs in the loop; never blocks except
- * for the PBKDF2 of a login or password change, by design.
+ * embedded asset from web_find(). Runs in the loop and never blocks: a
+ * login or password change answers HTTP_DEFER (http.h) while its PBKDF2
+ * runs in steps of CONFIG_AUTH_PBKDF2_STEP iterations, one per call.
  *
  * Response buffer: when the server hands a request over with rs->buf set
  * (rs->cap bytes), the answer is written there. When rs->buf is NULL the

@@ -87,16 +87,34 @@ const struct http_req *http_rx_req(const struct http_rx *rx);
 /* Ready the parser for the next request on the same connection. */
 void http_rx_reset(struct http_rx *rx);
 
+/*
+ * A handler that cannot answer yet (a password check that runs in steps
+ * between frames) sets rs->status = HTTP_DEFER. The server then keeps the
+ * request and rs as they are, reads nothing more from that connection,
+ * and calls the handler again with the same rq and rs once per loop pass
+ * (mgmt_poll) until it answers. After HTTP_DEFER_MAX_MS, or
+ * when the client goes away, the server calls rs->defer_drop(rs->defer)
+ * instead, and answers 503 (or nothing). A handler that defers sets
+ * rs->defer to its state of the request (non-NULL) and rs->defer_drop;
+ * when it finally answers it must have released that state and set
+ * rs->defer back to NULL.
+ */
+#define HTTP_DEFER        0
+#define HTTP_DEFER_MAX_MS 5000 /* a deferred request is answered 503 after this long */
+
 /* A response the handler fills; the server writes the status line and headers. */
 struct http_resp {
-	int status;                   /* 200, 204, 301, 400, 401, 403, 404, ... */
+	int status;                   /* 200, 204, 301, 400, ..., or HTTP_DEFER */
 	const char *content_type;     /* NULL = none (no body) */
 	const char *content_encoding; /* "gzip" for embedded assets, or NULL */
 	char headers[768];   /* extra header lines, each ending "\r\n" (Set-Cookie, Location) */
 	const uint8_t *body; /* either static data (embedded asset) ... */
 	char *buf;           /* ... or this buffer of cap bytes, which the server owns */
 	size_t cap;
-	size_t len; /* bytes of body (or buf) to send */
+	size_t len;                      /* bytes of body (or buf) to send */
+	void *defer;                     /* the handler's state of a deferred request, or NULL */
+	void (*defer_drop)(void *defer); /* release defer when the answer is no longer wanted */
+	uint32_t defer_calls;            /* calls of this request already answered HTTP_DEFER */
 };
 
 /* Append one header line ("Name: value\r\n") to r->headers; -ENOSPC when full. */

@@ -176,6 +176,7 @@ void mgmt_poll(struct mgmt *m)
 		return;
 	}
 	sys_check_timeouts();
+	mgmt_httpd_tick(m->httpd);
 	mgmt_addr_poll(m);
 	mgmt_export_poll(m->exp, ip4_addr_get_u32(netif_ip4_addr(&m->nif)) != 0);
 }
@@ -184,6 +185,9 @@ uint32_t mgmt_sleep_ms(const struct mgmt *m)
 {
 	if (m == NULL) {
 		return UINT32_MAX;
+	}
+	if (mgmt_httpd_busy(m->httpd)) {
+		return 0; /* a deferred request (password check) advances every pass */
 	}
 	uint32_t t = sys_timeouts_sleeptime();
 	uint32_t a = mgmt_addr_sleep_ms(m);

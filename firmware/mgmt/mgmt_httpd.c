@@ -18,6 +18,15 @@
  * its own TCP window. Responses larger than the send buffer are written
  * as the peer acknowledges (sent callback), polled every second as a
  * fallback when lwIP's heap was momentarily full.
+ *
+ * A handler may answer "not yet" (HTTP_DEFER: a login whose password
+ * check runs in steps between frames). The connection then keeps its
+ * request, reads nothing more (its unread bytes throttle the peer as
+ * above), is never evicted, and mgmt_httpd_tick() calls the handler again
+ * once per loop pass until it answers or HTTP_DEFER_MAX_MS passes (503).
+ * Whenever such a connection goes away, the handler's state is dropped
+ * through rs->defer_drop, so a client that leaves mid-check frees its
+ * password-check slot at once.
  */
 #include "mgmt_priv.h"
 
@@ -57,6 +66,8 @@ struct mgmt_httpd_conn {
 	bool close_after;   /* close once the answer is written */
 	bool drain;         /* an error was answered: read and discard until the peer stops */
 	uint64_t t_drain;   /* ms: draining started */
+	bool deferred;      /* the handler answered HTTP_DEFER: call it again on the next tick */
+	uint64_t t_defer;   /* ms: when the request was first deferred */
 	uint32_t nreq;      /* requests answered on this connection */
 	uint64_t t_req;     /* ms: first byte of the current request */
 	uint64_t t_act;     /* ms: last byte received or acknowledged */
@@ -92,9 +103,29 @@ struct mgmt_httpd {
 
 static err_t mgmt_httpd_pump(struct mgmt_httpd_conn *c);
 
+/* Let the handler free the state of a deferred request nobody waits for any more. */
+static void mgmt_httpd_undefer(struct mgmt_httpd_conn *c)
+{
+	struct http_resp *r = &c->resp;
+
+	if (r->defer != NULL && r->defer_drop != NULL) {
+		r->defer_drop(r->defer);
+	}
+	r->defer = NULL;
+	r->defer_drop = NULL;
+	if (c->deferred) {
+		c->deferred = false;
+		c->h->st.deferred--;
+	}
+}
+
 /* Give a connection's slot back; the pcb is the caller's to close or already gone. */
 static void mgmt_httpd_release(struct mgmt_httpd_conn *c)
 {
+	if (c->deferred) {
+		c->h->st.defer_dropped++;
+	}
+	mgmt_httpd_undefer(c);
 	if (c->inq != NULL) {
 		pbuf_free(c->inq);
 		c->inq = NULL;
@@ -284,6 +315,26 @@ static bool mgmt_httpd_head(struct mgmt_httpd_conn *c, const char *path, size_t 
 	return true;
 }
 
+/*
+ * After a handler call: an answer (anything but HTTP_DEFER) must be sane
+ * and must not leave deferred state behind; a handler bug must not send
+ * garbage, read out of bounds or leak its state.
+ */
+static void mgmt_httpd_checked(struct mgmt_httpd_conn *c)
+{
+	struct http_resp *r = &c->resp;
+
+	if (r->status == HTTP_DEFER) {
+		return;
+	}
+	if (r->defer != NULL || r->status < 100 || r->status > 599 ||
+	    (r->body == NULL && (r->len > r->cap || r->buf != c->respbuf))) {
+		mgmt_httpd_undefer(c);
+		http_resp_json(r, 500, "{\"error\":\"handler\"}");
+		r->headers[0] = '\0';
+	}
+}
+
 /* Let the handler (or the redirect) fill c->resp for a complete request. */
 static void mgmt_httpd_handle(struct mgmt_httpd_conn *c, const struct http_req *rq)
 {
@@ -295,13 +346,10 @@ static void mgmt_httpd_handle(struct mgmt_httpd_conn *c, const struct http_req *
 		return;
 	}
 	c->h->p.http(c->h->p.http_ctx, rq, r);
-	if (r->status < 100 || r->status > 599 ||
-	    (r->body == NULL && (r->len > r->cap || r->buf != c->respbuf))) {
-		/* A handler bug must not send garbage or read out of bounds. */
-		http_resp_json(r, 500, "{\"error\":\"handler\"}");
-		r->headers[0] = '\0';
-	}
+	mgmt_httpd_checked(c);
 }
+
+static void mgmt_httpd_respond(struct mgmt_httpd_conn *c, const struct http_req *rq);
 
 /* Answer the request the reader finished with status st (200: complete). */
 static void mgmt_httpd_answer(struct mgmt_httpd_conn *c, int st)
@@ -313,8 +361,15 @@ static void mgmt_httpd_answer(struct mgmt_httpd_conn *c, int st)
 	r->buf = c->respbuf;
 	r->cap = MGMT_HTTPD_RESP_CAP;
 	c->h->st.requests++;
+	c->reading = false;
 	if (rq != NULL) {
 		mgmt_httpd_handle(c, rq);
+		if (r->status == HTTP_DEFER) {
+			c->deferred = true;
+			c->t_defer = brd_now_ms();
+			c->h->st.deferred++;
+			return;
+		}
 	} else {
 		c->h->st.rejected++;
 		c->close_after = true;
@@ -322,6 +377,13 @@ static void mgmt_httpd_answer(struct mgmt_httpd_conn *c, int st)
 		c->t_drain = brd_now_ms();
 		http_resp_json(r, st, "{\"error\":\"%s\"}", http_reason(st));
 	}
+	mgmt_httpd_respond(c, rq);
+}
+
+/* Queue the head and body of the answer in c->resp (rq: its request, NULL if unparsed). */
+static void mgmt_httpd_respond(struct mgmt_httpd_conn *c, const struct http_req *rq)
+{
+	struct http_resp *r = &c->resp;
 	const uint8_t *body = r->body != NULL ? r->body : (const uint8_t *)r->buf;
 	size_t len = r->len;
 	if (!mgmt_httpd_head(c, rq != NULL ? rq->path : NULL, len)) {
@@ -338,7 +400,6 @@ static void mgmt_httpd_answer(struct mgmt_httpd_conn *c, int st)
 	c->body = body;
 	c->body_len = no_body ? 0 : len;
 	c->sending = true;
-	c->reading = false;
 }
 
 /* Hand as much of the answer to lwIP as its send buffer takes. */
@@ -407,6 +468,9 @@ static int mgmt_httpd_feed(struct mgmt_httpd_conn *c)
 static err_t mgmt_httpd_pump(struct mgmt_httpd_conn *c)
 {
 	for (;;) {
+		if (c->deferred) {
+			return ERR_OK; /* the tick answers; more input waits in c->inq */
+		}
 		if (c->sending) {
 			err_t err = mgmt_httpd_write(c);
 			if (err != ERR_OK || c->sending) {
@@ -449,7 +513,12 @@ static err_t mgmt_httpd_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, e
 		return ERR_OK;
 	}
 	if (p == NULL) {
-		/* The peer is done sending: finish the answer in progress, then close. */
+		/*
+		 * The peer is done sending: finish the answer in progress, then
+		 * close. A request still deferred is abandoned (the client went
+		 * away, or at least stopped talking): its check is not worth a
+		 * slot that a waiting browser could use.
+		 */
 		c->close_after = true;
 		c->drain = false;
 		return c->sending ? ERR_OK : mgmt_httpd_close(c);
@@ -480,6 +549,42 @@ static err_t mgmt_httpd_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	return mgmt_httpd_pump(c);
 }
 
+/*
+ * A deferred request: past HTTP_DEFER_MAX_MS drop the handler's state and
+ * answer 503; otherwise, when call is set, ask the handler again. Writes
+ * the answer once there is one.
+ */
+static err_t mgmt_httpd_resume(struct mgmt_httpd_conn *c, bool call)
+{
+	struct http_resp *r = &c->resp;
+	const struct http_req *rq = http_rx_req(c->rx);
+
+	if (brd_now_ms() - c->t_defer >= HTTP_DEFER_MAX_MS) {
+		mgmt_httpd_undefer(c);
+		c->h->st.defer_expired++;
+		memset(r, 0, sizeof(*r));
+		r->buf = c->respbuf;
+		r->cap = MGMT_HTTPD_RESP_CAP;
+		http_resp_json(r, 503, "{\"error\":\"busy, try again\"}");
+		(void)http_resp_header(r, "Retry-After", "1");
+	} else if (call) {
+		r->defer_calls++;
+		c->h->p.http(c->h->p.http_ctx, rq, r);
+		mgmt_httpd_checked(c);
+		if (r->status == HTTP_DEFER) {
+			return ERR_OK;
+		}
+		if (c->deferred) { /* else mgmt_httpd_checked() ended it already */
+			c->deferred = false;
+			c->h->st.deferred--;
+		}
+	} else {
+		return ERR_OK;
+	}
+	mgmt_httpd_respond(c, rq);
+	return mgmt_httpd_pump(c);
+}
+
 /* Every second: retry a stalled write, and enforce the idle and request timeouts. */
 static err_t mgmt_httpd_poll(void *arg, struct altcp_pcb *pcb)
 {
@@ -489,6 +594,10 @@ static err_t mgmt_httpd_poll(void *arg, struct altcp_pcb *pcb)
 		return ERR_OK;
 	}
 	uint64_t now = brd_now_ms();
+	if (c->deferred) {
+		/* The tick calls the handler; this only enforces the deadline without one. */
+		return mgmt_httpd_resume(c, false);
+	}
 	if (c->drain && !c->sending) {
 		/* Quiet for a poll period, or lingering too long: close now. */
 		bool quiet = now - c->t_act >= 500u;
@@ -572,7 +681,7 @@ static struct mgmt_httpd_conn *mgmt_httpd_slot(struct mgmt_httpd *h)
 			return c;
 		}
 		uint64_t since = c->reading ? c->t_req : c->t_act;
-		if (!c->sending && now - since > oldest) {
+		if (!c->sending && !c->deferred && now - since > oldest) {
 			oldest = now - since;
 			victim = c;
 		}
@@ -608,6 +717,8 @@ static err_t mgmt_httpd_accept(struct mgmt_httpd *h, struct altcp_pcb *pcb, err_
 	c->sending = false;
 	c->close_after = false;
 	c->drain = false;
+	c->deferred = false;
+	memset(&c->resp, 0, sizeof(c->resp));
 	c->nreq = 0;
 	c->t_act = brd_now_ms();
 	h->st.conns++;
@@ -773,6 +884,24 @@ void mgmt_httpd_stop(struct mgmt_httpd *h)
 	}
 	free(h->mem);
 	free(h);
+}
+
+void mgmt_httpd_tick(struct mgmt_httpd *h)
+{
+	if (h == NULL || h->st.deferred == 0) {
+		return;
+	}
+	for (size_t i = 0; i < CONFIG_MGMT_HTTP_CONNS; i++) {
+		struct mgmt_httpd_conn *c = &h->conns[i];
+		if (c->pcb != NULL && c->deferred) {
+			(void)mgmt_httpd_resume(c, true);
+		}
+	}
+}
+
+bool mgmt_httpd_busy(const struct mgmt_httpd *h)
+{
+	return h != NULL && h->st.deferred > 0;
 }
 
 void mgmt_httpd_get_stats(const struct mgmt_httpd *h, struct mgmt_httpd_stats *st)

@@ -33,9 +33,22 @@ struct mgmt_httpd_stats {
 	uint32_t conns;
 	uint64_t requests;
 	uint64_t rejected;
-	uint64_t evicted; /* waiting connections closed to make room for a new one */
+	uint64_t evicted;       /* waiting connections closed to make room for a new one */
+	uint32_t deferred;      /* requests whose handler answered HTTP_DEFER, waiting now */
+	uint64_t defer_expired; /* deferred requests answered 503 at HTTP_DEFER_MAX_MS */
+	uint64_t defer_dropped; /* deferred requests whose client went away */
 };
 void mgmt_httpd_get_stats(const struct mgmt_httpd *h, struct mgmt_httpd_stats *st);
+
+/*
+ * Call the handler again for every deferred request (HTTP_DEFER, see
+ * http.h), once each, and answer 503 those older than HTTP_DEFER_MAX_MS.
+ * mgmt_poll() calls it every loop pass; NULL is ignored.
+ */
+void mgmt_httpd_tick(struct mgmt_httpd *h);
+
+/* Whether a deferred request waits for the next tick (the loop must not sleep). */
+bool mgmt_httpd_busy(const struct mgmt_httpd *h);
 
 /*
  * TLS identity of the web server (mgmt_tls.c). The key and certificate

@@ -270,6 +270,14 @@ static struct ans req(struct tctx *t, enum http_method m, const char *target, co
 	/* Requests are 0.3 s apart: logins stay under CONFIG_AUTH_HASHES_PER_S. */
 	t->now += 300;
 	api_handle(t->api, rq, &rs);
+	/* As the server does: call again, once per loop pass, while the handler defers. */
+	for (uint32_t calls = 0; rs.status == HTTP_DEFER; calls++) {
+		assert_non_null(rs.defer);
+		assert_true(calls < 100000);
+		rs.defer_calls++;
+		api_handle(t->api, rq, &rs);
+	}
+	assert_null(rs.defer);
 	a.status = rs.status;
 	snprintf(a.ctype, sizeof(a.ctype), "%s", rs.content_type ? rs.content_type : "");
 	snprintf(a.enc, sizeof(a.enc), "%s", rs.content_encoding ? rs.content_encoding : "");
@@ -611,6 +619,152 @@ static void test_lockout(void **state)
 	assert_int_equal(a.status, 400);
 	assert_string_equal(jstr(&a, "field"), "password");
 	ans_free(&a);
+}
+
+/* A POST to path from the test's office address, as the server hands it over. */
+static struct http_req *post_rq(const char *path, const char *session, const char *csrf,
+				const char *body)
+{
+	struct http_req *rq = calloc(1, sizeof(*rq));
+
+	assert_non_null(rq);
+	rq->method = HTTP_M_POST;
+	snprintf(rq->path, sizeof(rq->path), "%s", path);
+	snprintf(rq->session, sizeof(rq->session), "%s", session != NULL ? session : "");
+	snprintf(rq->csrf, sizeof(rq->csrf), "%s", csrf != NULL ? csrf : "");
+	snprintf(rq->content_type, sizeof(rq->content_type), "application/json");
+	rq->body = (const uint8_t *)body;
+	rq->body_len = strlen(body);
+	rq->peer.family = 4;
+	rq->peer.addr[0] = 192, rq->peer.addr[1] = 168, rq->peer.addr[2] = 1, rq->peer.addr[3] = 60;
+	rq->peer.tls = true;
+	return rq;
+}
+
+/* Call the handler as the server's tick does until it answers; returns the calls made. */
+static uint32_t until_answered(struct tctx *t, const struct http_req *rq, struct http_resp *rs)
+{
+	uint32_t calls = 1;
+
+	while (rs->status == HTTP_DEFER) {
+		assert_non_null(rs->defer);
+		assert_non_null(rs->defer_drop);
+		assert_true(calls < 10u * CONFIG_AUTH_PBKDF2_ITER);
+		rs->defer_calls++;
+		api_handle(t->api, rq, rs);
+		calls++;
+	}
+	assert_null(rs->defer);
+	return calls;
+}
+
+/*
+ * A login is answered over many handler calls (one PBKDF2 step each, the
+ * loop forwarding frames in between), with the same answer as before.
+ */
+static void test_login_deferred(void **state)
+{
+	struct tctx *t = *state;
+	const uint32_t steps =
+		(CONFIG_AUTH_PBKDF2_ITER + CONFIG_AUTH_PBKDF2_STEP - 1) / CONFIG_AUTH_PBKDF2_STEP;
+	struct http_resp rs;
+	struct http_req *rq;
+
+	start(t, false);
+	ready(t);
+	t->now += 2000;
+	rq = post_rq("/api/login", NULL, NULL, "{\"password\":\"" NEW_PW "\"}");
+	memset(&rs, 0, sizeof(rs));
+	api_handle(t->api, rq, &rs);
+	assert_int_equal(rs.status, HTTP_DEFER);
+	assert_null(strstr(rs.headers, "Set-Cookie"));
+	assert_int_equal(until_answered(t, rq, &rs), steps);
+	assert_int_equal(rs.status, 200);
+	assert_non_null(strstr(rs.headers, "Set-Cookie: lt_session="));
+	assert_non_null(strstr(rs.headers, "Cache-Control: no-store"));
+	assert_non_null(strstr(rs.buf, "\"csrf\""));
+	free(rs.buf);
+
+	/* A wrong password also takes every step (no early answer), then 401. */
+	t->now += 2000;
+	free(rq);
+	rq = post_rq("/api/login", NULL, NULL, "{\"password\":\"not the password\"}");
+	memset(&rs, 0, sizeof(rs));
+	api_handle(t->api, rq, &rs);
+	assert_int_equal(until_answered(t, rq, &rs), steps);
+	assert_int_equal(rs.status, 401);
+	free(rs.buf);
+	free(rq);
+
+	/* A password change hashes twice (old, then new), in steps too. */
+	char body[128];
+	snprintf(body, sizeof(body), "{\"old\":\"%s\",\"new\":\"%s\"}", NEW_PW,
+		 "yet another passphrase");
+	rq = post_rq("/api/password", t->session, t->csrf, body);
+	memset(&rs, 0, sizeof(rs));
+	api_handle(t->api, rq, &rs);
+	assert_int_equal(rs.status, HTTP_DEFER);
+	assert_true(until_answered(t, rq, &rs) >= 2 * steps);
+	assert_int_equal(rs.status, 200);
+	free(rs.buf);
+	free(rq);
+	t->now += 2000;
+	assert_int_equal(login(t, "yet another passphrase"), 200);
+}
+
+/*
+ * CONFIG_AUTH_JOBS logins in progress: the next is answered 503 with
+ * Retry-After at once, nothing queued or counted; a check whose client
+ * left (the server drops it) frees its slot.
+ */
+static void test_login_pool_full(void **state)
+{
+	struct tctx *t = *state;
+	struct http_resp rs[CONFIG_AUTH_JOBS + 1];
+	struct http_req *rq[CONFIG_AUTH_JOBS + 1];
+	struct auth_stats st, st2;
+
+	start(t, false);
+	ready(t);
+	auth_get_stats(t->auth, &st);
+	for (size_t i = 0; i <= CONFIG_AUTH_JOBS; i++) {
+		t->now += 1000; /* one per second: under CONFIG_AUTH_HASHES_PER_S */
+		rq[i] = post_rq("/api/login", NULL, NULL, "{\"password\":\"" NEW_PW "\"}");
+		memset(&rs[i], 0, sizeof(rs[i]));
+		api_handle(t->api, rq[i], &rs[i]);
+	}
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		assert_int_equal(rs[i].status, HTTP_DEFER);
+	}
+	struct http_resp *full = &rs[CONFIG_AUTH_JOBS];
+	assert_int_equal(full->status, 503);
+	assert_null(full->defer);
+	assert_non_null(strstr(full->headers, "Retry-After: 1\r\n"));
+	assert_non_null(strstr(full->buf, "in progress"));
+	free(full->buf);
+
+	/* The first client goes away: the server drops its check. */
+	rs[0].defer_drop(rs[0].defer);
+	rs[0].defer = NULL;
+	free(rs[0].buf);
+	memset(full, 0, sizeof(*full));
+	t->now += 1000;
+	api_handle(t->api, rq[CONFIG_AUTH_JOBS], full);
+	assert_int_equal(full->status, HTTP_DEFER);
+	until_answered(t, rq[CONFIG_AUTH_JOBS], full);
+	assert_int_equal(full->status, 200);
+	free(full->buf);
+	for (size_t i = 1; i < CONFIG_AUTH_JOBS; i++) {
+		until_answered(t, rq[i], &rs[i]);
+		assert_int_equal(rs[i].status, 200);
+		free(rs[i].buf);
+	}
+	for (size_t i = 0; i <= CONFIG_AUTH_JOBS; i++) {
+		free(rq[i]);
+	}
+	auth_get_stats(t->auth, &st2);
+	assert_int_equal(st2.logins_failed, st.logins_failed);
+	assert_int_equal(st2.logins_ok, st.logins_ok + CONFIG_AUTH_JOBS);
 }
 
 /* Bodies must be declared JSON: a cross-site form or text/plain POST is refused first. */
@@ -1315,6 +1469,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unauthenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_cookie_and_must_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_deferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_pool_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_bad_values, setup, teardown),

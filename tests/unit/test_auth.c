@@ -462,6 +462,280 @@ static void test_corrupt(void **state)
 	assert_non_null(strstr(auth_load_error(t->a), "too large"));
 }
 
+/* ---- incremental PBKDF2 and password-check jobs ------------------------------------ */
+
+static double ms_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* The incremental KDF in steps of step iterations; returns the number of steps. */
+static uint32_t kdf_steps(const uint8_t *pw, size_t pwl, const uint8_t *salt, size_t sl,
+			  uint32_t iter, size_t out_len, uint32_t step, uint8_t *out)
+{
+	struct auth_kdf *k = malloc(auth_kdf_size());
+	uint32_t n = 0;
+	int rc;
+
+	assert_non_null(k);
+	assert_int_equal(auth_kdf_begin(k, pw, pwl, salt, sl, iter, out_len), 0);
+	assert_int_equal(auth_kdf_result(k, out, out_len), -EBUSY);
+	do {
+		rc = auth_kdf_step(k, step);
+		n++;
+		assert_true(rc == 0 || rc == -EINPROGRESS);
+	} while (rc == -EINPROGRESS);
+	assert_int_equal(auth_kdf_result(k, out, out_len), 0);
+	free(k);
+	return n;
+}
+
+static void mbed_pbkdf2(const uint8_t *pw, size_t pwl, const uint8_t *salt, size_t sl,
+			uint32_t iter, size_t out_len, uint8_t *out)
+{
+	mbedtls_md_context_t md;
+
+	mbedtls_md_init(&md);
+	assert_int_equal(mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1), 0);
+	assert_int_equal(
+		mbedtls_pkcs5_pbkdf2_hmac(&md, pw, pwl, salt, sl, iter, (uint32_t)out_len, out), 0);
+	mbedtls_md_free(&md);
+}
+
+/* RFC 7914 section 11's PBKDF2-HMAC-SHA256 vectors, and agreement with mbedTLS's one-shot. */
+static void test_kdf_vectors(void **state)
+{
+	static const char *const rfc_out[2] = {
+		"55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+		"49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783",
+		"4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+		"a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d",
+	};
+	static const struct {
+		const char *pw, *salt;
+		uint32_t iter;
+		size_t out_len;
+	} v[] = {
+		{"passwd", "salt", 1, 64},
+		{"Password", "NaCl", 80000, 64},
+		{"password", "salt", 2, 32},
+		{"password", "salt", 4096, 20},
+		{"passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt", 4096, 40},
+		{"", "salt", 3, 33},
+		{"", "", 5, 1},
+		/* A key longer than the SHA-256 block is hashed first (RFC 2104). */
+		{"a password that is quite a lot longer than the sixty-four bytes of one block",
+		 "0123456789abcdef", 1001, 32},
+	};
+	static const uint32_t steps[] = {1, 7, 1000, UINT32_MAX};
+	uint8_t got[AUTH_KDF_OUT_MAX], want[AUTH_KDF_OUT_MAX], rfc[AUTH_KDF_OUT_MAX];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const uint8_t *pw = (const uint8_t *)v[i].pw;
+		const uint8_t *salt = (const uint8_t *)v[i].salt;
+		mbed_pbkdf2(pw, strlen(v[i].pw), salt, strlen(v[i].salt), v[i].iter, v[i].out_len,
+			    want);
+		if (i < 2) {
+			unhex(rfc_out[i], rfc, 64);
+			assert_memory_equal(want, rfc, 64);
+		}
+		for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+			if (steps[s] == 1 && v[i].iter > 5000) {
+				continue; /* 160,000 calls prove nothing more than 7-wide steps */
+			}
+			memset(got, 0, sizeof(got));
+			uint32_t n = kdf_steps(pw, strlen(v[i].pw), salt, strlen(v[i].salt),
+					       v[i].iter, v[i].out_len, steps[s], got);
+			assert_memory_equal(got, want, v[i].out_len);
+			uint32_t blocks = (uint32_t)((v[i].out_len + 31) / 32);
+			uint64_t work = (uint64_t)blocks * v[i].iter;
+			assert_int_equal(n, work / steps[s] + (work % steps[s] != 0 ? 1u : 0u));
+		}
+	}
+	/* Bad arguments are refused, never overrun. */
+	struct auth_kdf *k = malloc(auth_kdf_size());
+	uint8_t big[AUTH_KDF_SALT_MAX + 1] = {0};
+	assert_non_null(k);
+	assert_int_equal(auth_kdf_begin(k, big, 1, big, sizeof(big), 1, 32), -EINVAL);
+	assert_int_equal(auth_kdf_begin(k, big, 1, big, 4, 1, 0), -EINVAL);
+	assert_int_equal(auth_kdf_begin(k, big, 1, big, 4, 1, AUTH_KDF_OUT_MAX + 1), -EINVAL);
+	assert_int_equal(auth_kdf_begin(k, big, 1, big, 4, 0, 32), -EINVAL);
+	assert_int_equal(auth_kdf_begin(k, big, 1, big, 4, 1, 32), 0);
+	assert_int_equal(auth_kdf_step(k, 1), 0);
+	assert_int_equal(auth_kdf_result(k, got, 31), -EBUSY); /* wrong length */
+	assert_int_equal(auth_kdf_result(k, got, 32), 0);
+	free(k);
+}
+
+/* Run a job to its end; returns the result and counts the calls in *calls. */
+static int job_finish(struct auth_job *j, uint64_t now, struct auth_result *res, uint32_t *calls,
+		      double *max_ms)
+{
+	int rc;
+
+	*calls = 0;
+	do {
+		struct timespec a;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		rc = auth_job_run(j, now, res);
+		double ms = ms_since(&a);
+		if (max_ms != NULL && ms > *max_ms) {
+			*max_ms = ms;
+		}
+		(*calls)++;
+		assert_true(*calls <= CONFIG_AUTH_PBKDF2_ITER);
+	} while (rc == -EINPROGRESS);
+	return rc;
+}
+
+/*
+ * A login check is a job of ITER/STEP calls, and its answer equals the
+ * one-shot check. Prints the longest time one call hashed: the time one
+ * loop pass spends on one pending check.
+ */
+static void test_job_login_steps(void **state)
+{
+	struct tctx *t = *state;
+	struct auth_session_out o;
+	struct auth_result res;
+	struct auth_job *j = NULL;
+	uint32_t retry = 0, calls = 0;
+	double max_ms = 0;
+	struct timespec a;
+	uint32_t want =
+		(CONFIG_AUTH_PBKDF2_ITER + CONFIG_AUTH_PBKDF2_STEP - 1) / CONFIG_AUTH_PBKDF2_STEP;
+
+	set_good(t, &o);
+	assert_int_equal(auth_login_start(t->a, &src1, GOOD_PW, T0 + 10000, &j, &retry), 0);
+	assert_non_null(j);
+	assert_int_equal(auth_jobs_pending(t->a), 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(job_finish(j, T0 + 10000, &res, &calls, &max_ms), 0);
+	double total = ms_since(&a);
+	assert_int_equal(calls, want);
+	assert_int_equal(auth_jobs_pending(t->a), 0);
+	assert_int_equal(strlen(res.sess.session), AUTH_TOKEN_LEN);
+	assert_int_equal(auth_check(t->a, res.sess.session, T0 + 10000, NULL), 0);
+	printf("# login check: %u steps of %d iterations, longest step %.2f ms, total %.1f ms\n",
+	       calls, CONFIG_AUTH_PBKDF2_STEP, max_ms, total);
+
+	/* A wrong password: as many steps, then a counted failure. */
+	struct auth_stats st;
+	auth_get_stats(t->a, &st);
+	assert_int_equal(auth_login_start(t->a, &src1, "wrong password", T0 + 20000, &j, &retry),
+			 0);
+	assert_int_equal(job_finish(j, T0 + 20000, &res, &calls, NULL), -EACCES);
+	assert_int_equal(calls, want);
+	uint64_t failed = st.logins_failed;
+	auth_get_stats(t->a, &st);
+	assert_int_equal(st.logins_failed, failed + 1);
+	/* Refused before any hashing: too long, or missing. */
+	char longpw[AUTH_PW_MAX + 2];
+	memset(longpw, 'x', sizeof(longpw) - 1);
+	longpw[sizeof(longpw) - 1] = '\0';
+	assert_int_equal(auth_login_start(t->a, &src2, longpw, T0 + 30000, &j, &retry), -EACCES);
+	assert_null(j);
+	assert_int_equal(auth_login_start(t->a, &src2, NULL, T0 + 40000, &j, &retry), -EACCES);
+	assert_int_equal(auth_jobs_pending(t->a), 0);
+}
+
+/* At most CONFIG_AUTH_JOBS checks at once; the next is refused (-EAGAIN), not queued. */
+static void test_job_pool(void **state)
+{
+	struct tctx *t = *state;
+	struct auth_session_out o;
+	struct auth_result res;
+	struct auth_job *j[CONFIG_AUTH_JOBS + 1];
+	uint32_t retry = 0, calls = 0;
+	uint64_t now = T0 + 100000;
+	struct auth_stats st;
+
+	set_good(t, &o);
+	auth_get_stats(t->a, &st);
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		now += 1000; /* each in its own second: the global rate is another test */
+		assert_int_equal(
+			auth_login_start(t->a, &src1, "wrong password", now, &j[i], &retry), 0);
+		assert_int_equal(auth_job_run(j[i], now, &res), -EINPROGRESS);
+	}
+	now += 1000;
+	assert_int_equal(auth_login_start(t->a, &src2, GOOD_PW, now, &j[CONFIG_AUTH_JOBS], &retry),
+			 -EAGAIN);
+	assert_int_equal(retry, 1);
+	assert_null(j[CONFIG_AUTH_JOBS]);
+	assert_int_equal(auth_jobs_pending(t->a), CONFIG_AUTH_JOBS);
+	/* A cancelled check (its client left) frees its slot and counts no failure. */
+	auth_job_cancel(j[0]);
+	auth_job_cancel(NULL);
+	assert_int_equal(auth_jobs_pending(t->a), CONFIG_AUTH_JOBS - 1);
+	assert_int_equal(auth_login_start(t->a, &src2, GOOD_PW, now, &j[0], &retry), 0);
+	assert_int_equal(job_finish(j[0], now, &res, &calls, NULL), 0);
+	for (size_t i = 1; i < CONFIG_AUTH_JOBS; i++) {
+		auth_job_cancel(j[i]);
+	}
+	assert_int_equal(auth_jobs_pending(t->a), 0);
+	struct auth_stats st2;
+	auth_get_stats(t->a, &st2);
+	assert_int_equal(st2.logins_failed, st.logins_failed);
+	assert_int_equal(st2.logins_ok, st.logins_ok + 1);
+}
+
+/* A password change in steps: old checked, new hashed, both across many calls. */
+static void test_job_password_change(void **state)
+{
+	struct tctx *t = *state;
+	struct auth_session_out o;
+	struct auth_result res;
+	struct auth_job *j = NULL, *lj = NULL;
+	const char *why = NULL;
+	uint32_t retry = 0, calls = 0;
+	uint8_t salt[16], want[32];
+
+	set_good(t, &o);
+	/* Wrong old: refused after its check, the bad new password not even judged. */
+	assert_int_equal(
+		auth_password_start(t->a, o.session, "not the password", "short", &j, &why), 0);
+	assert_int_equal(job_finish(j, 0, &res, &calls, NULL), -EACCES);
+	assert_string_equal(res.why, "wrong password");
+	/* Right old, bad new: the new one's problem, after the old one's check. */
+	assert_int_equal(auth_password_start(t->a, o.session, GOOD_PW, "short", &j, &why), 0);
+	assert_int_equal(job_finish(j, 0, &res, &calls, NULL), -EINVAL);
+	assert_non_null(strstr(res.why, "10 to 128"));
+	/* No session: refused at once. */
+	assert_int_equal(auth_password_start(t->a, "nope", GOOD_PW, GOOD_PW2, &j, &why), -EACCES);
+
+	/* A login check that started before the change ends with "retry", not a verdict. */
+	assert_int_equal(auth_login_start(t->a, &src2, GOOD_PW, T0 + 50000, &lj, &retry), 0);
+	assert_int_equal(auth_password_start(t->a, o.session, GOOD_PW, GOOD_PW2, &j, &why), 0);
+	assert_int_equal(job_finish(j, 0, &res, &calls, NULL), 0);
+	assert_true(calls >= 2 * (CONFIG_AUTH_PBKDF2_ITER / CONFIG_AUTH_PBKDF2_STEP));
+	assert_int_equal(job_finish(lj, T0 + 50000, &res, &calls, NULL), -EAGAIN);
+	assert_int_equal(res.retry_s, 1);
+
+	/* The stored hash is the one-shot PBKDF2 of the new password. */
+	cJSON *js = stored(t);
+	unhex(cJSON_GetObjectItem(js, "salt")->valuestring, salt, 16);
+	unhex(cJSON_GetObjectItem(js, "hash")->valuestring, want, 32);
+	cJSON_Delete(js);
+	uint8_t got[32];
+	pbkdf2(GOOD_PW2, salt, CONFIG_AUTH_PBKDF2_ITER, got);
+	assert_memory_equal(got, want, 32);
+	assert_int_equal(login(t, &src1, GOOD_PW, T0 + 60000, &o), -EACCES);
+	assert_int_equal(login(t, &src1, GOOD_PW2, T0 + 60000, &o), 0);
+
+	/* A change whose session ends meanwhile does not apply. */
+	assert_int_equal(auth_password_start(t->a, o.session, GOOD_PW2, GOOD_PW, &j, &why), 0);
+	assert_int_equal(auth_job_run(j, 0, &res), -EINPROGRESS);
+	auth_logout(t->a, o.session);
+	assert_int_equal(job_finish(j, 0, &res, &calls, NULL), -EACCES);
+	assert_int_equal(login(t, &src1, GOOD_PW2, T0 + 70000, &o), 0);
+	assert_int_equal(auth_jobs_pending(t->a), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +750,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test(test_kdf_vectors),
+		cmocka_unit_test_setup_teardown(test_job_login_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_password_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

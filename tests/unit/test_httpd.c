@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "brd.h"
 #include "mgmt_priv.h"
 #include "stor.h"
@@ -173,6 +174,7 @@ struct wire {
 
 static struct netif nif;
 static struct wire wire;
+static struct mgmt_httpd *tick_h; /* the server whose deferred requests each pass runs */
 
 static err_t wire_output(struct netif *n, struct pbuf *p, const ip4_addr_t *dst)
 {
@@ -215,8 +217,10 @@ static void run_until(bool (*done)(void *), void *arg, uint64_t max_ms)
 				return;
 			}
 		}
-		sim_ms += 50;
+		/* As the loop: a deferred request means no sleep, the next pass comes at once. */
+		sim_ms += mgmt_httpd_busy(tick_h) ? 1 : 50;
 		sys_check_timeouts();
+		mgmt_httpd_tick(tick_h);
 	}
 }
 
@@ -390,9 +394,67 @@ static bool client_has(void *arg)
 #define BIG_LEN (200u * 1024u)
 static uint8_t big[BIG_LEN];
 
+/*
+ * Deferred answers: "/login" checks the body as a password with a real
+ * auth job (one PBKDF2 step per call); "/never" defers forever with a
+ * dummy state whose drops are counted.
+ */
+static struct auth *dauth;
+static char dotp[AUTH_OTP_LEN + 1];
+static int never_state;
+static int never_drops;
+
+static void drop_job(void *job)
+{
+	auth_job_cancel(job);
+}
+
+static void drop_never(void *st)
+{
+	assert_ptr_equal(st, &never_state);
+	never_drops++;
+}
+
+static void login_handler(const struct http_req *rq, struct http_resp *rs)
+{
+	struct auth_job *j = rs->defer;
+	struct auth_result res;
+	uint32_t retry = 0;
+	int rc = 0;
+
+	if (j == NULL) {
+		char pw[AUTH_PW_MAX + 1];
+		struct auth_src src = {.family = 4};
+		snprintf(pw, sizeof(pw), "%.*s", (int)rq->body_len, (const char *)rq->body);
+		rc = auth_login_start(dauth, &src, pw, sim_ms, &j, &retry);
+	}
+	if (rc == 0) {
+		rc = auth_job_run(j, sim_ms, &res);
+	}
+	if (rc == -EINPROGRESS) {
+		rs->status = HTTP_DEFER;
+		rs->defer = j;
+		rs->defer_drop = drop_job;
+		return;
+	}
+	rs->defer = NULL;
+	http_resp_json(rs, rc == -EAGAIN ? 503 : 200, "{\"rc\":%d,\"calls\":%u}", rc,
+		       (unsigned)rs->defer_calls);
+}
+
 static void echo_handler(void *ctx, const struct http_req *rq, struct http_resp *rs)
 {
 	(void)ctx;
+	if (strcmp(rq->path, "/login") == 0) {
+		login_handler(rq, rs);
+		return;
+	}
+	if (strcmp(rq->path, "/never") == 0) {
+		rs->status = HTTP_DEFER;
+		rs->defer = &never_state;
+		rs->defer_drop = drop_never;
+		return;
+	}
 	if (strcmp(rq->path, "/big") == 0) {
 		rs->status = 200;
 		rs->content_type = "application/octet-stream";
@@ -435,6 +497,7 @@ static void server_start(struct fixture *f, struct stor *s)
 		.hostname = "leaktap-test",
 	};
 	assert_int_equal(mgmt_httpd_start(&p, &f->h), 0);
+	tick_h = f->h;
 }
 
 static int setup(void **state)
@@ -452,6 +515,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	tick_h = NULL;
 	mgmt_httpd_stop(f->h);
 	run_until(NULL, NULL, 5000); /* let closing connections finish */
 	altcp_tls_free_entropy();
@@ -763,6 +827,213 @@ static void test_timeouts(void **state)
 	assert_int_equal(stats(f).conns, 0);
 }
 
+/* A request the handler has not answered yet (any of the deferred ones). */
+static bool one_deferred(void *arg)
+{
+	struct fixture *f = arg;
+	return stats(f).deferred > 0;
+}
+
+/*
+ * A login whose password check runs over many polls: meanwhile another
+ * connection is answered, then the login is answered and the connection
+ * keeps serving the pipelined request after it.
+ */
+static void test_deferred_login(void **state)
+{
+	struct fixture *f = *state;
+	const uint32_t steps =
+		(CONFIG_AUTH_PBKDF2_ITER + CONFIG_AUTH_PBKDF2_STEP - 1) / CONFIG_AUTH_PBKDF2_STEP;
+	bool first = false;
+	char req[512];
+	char want[64];
+	struct client c, other;
+
+	dauth = auth_create(NULL, dotp, &first);
+	assert_non_null(dauth);
+	snprintf(req, sizeof(req),
+		 "POST /login HTTP/1.1\r\nHost: lt\r\nContent-Length: %d\r\n\r\n%s"
+		 "GET /after HTTP/1.1\r\nHost: lt\r\nConnection: close\r\n\r\n",
+		 AUTH_OTP_LEN, dotp);
+	client_open(&c, &f->pem, 443, req);
+	run_until(one_deferred, f, 20000);
+	assert_int_equal(stats(f).deferred, 1);
+	assert_int_equal(auth_jobs_pending(dauth), 1);
+
+	/* The check does not hold the server: another client is answered meanwhile. */
+	client_open(&other, NULL, 80, "GET /x HTTP/1.1\r\nHost: lt\r\n\r\n");
+	struct want_text w = {&other, "HTTP/1.1 301 "};
+	run_until(client_has, &w, 5000);
+	assert_non_null(other.rx);
+	assert_null(c.rx);
+	assert_int_equal(stats(f).deferred, 1);
+	client_close(&other);
+
+	run_until(client_finished, &c, 20000);
+	assert_true(c.closed);
+	const char *r = (const char *)c.rx;
+	assert_non_null(r);
+	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	snprintf(want, sizeof(want), "{\"rc\":0,\"calls\":%u}", steps - 1);
+	assert_non_null(strstr(r, want));
+	assert_non_null(strstr(r, "\"path\":\"/after\""));
+	assert_int_equal(auth_jobs_pending(dauth), 0);
+	client_close(&c);
+	run_until(NULL, NULL, 1000);
+	assert_int_equal(stats(f).deferred, 0);
+	assert_int_equal(stats(f).conns, 0);
+	auth_destroy(dauth);
+	dauth = NULL;
+}
+
+/* A client that leaves mid-check (reset or close) frees the check's slot at once. */
+static void test_deferred_client_leaves(void **state)
+{
+	struct fixture *f = *state;
+	bool first = false;
+	char req[256];
+	struct client c;
+
+	dauth = auth_create(NULL, dotp, &first);
+	assert_non_null(dauth);
+	snprintf(req, sizeof(req),
+		 "POST /login HTTP/1.1\r\nHost: lt\r\nContent-Length: 14\r\n\r\n%s",
+		 "wrong password");
+	for (int how = 0; how < 2; how++) {
+		client_open(&c, &f->pem, 443, req);
+		run_until(one_deferred, f, 20000);
+		assert_int_equal(auth_jobs_pending(dauth), 1);
+		if (how == 0) {
+			altcp_abort(c.pcb); /* a reset */
+			c.pcb = NULL;
+		}
+		client_close(&c); /* how == 1: a graceful close (TLS close_notify, FIN) */
+		run_until(NULL, NULL, 100);
+		assert_int_equal(auth_jobs_pending(dauth), 0);
+		assert_int_equal(stats(f).deferred, 0);
+		assert_int_equal(stats(f).defer_dropped, (uint64_t)how + 1);
+		assert_int_equal(stats(f).conns, 0);
+	}
+	struct auth_stats as;
+	auth_get_stats(dauth, &as);
+	assert_int_equal(as.logins_failed, 0); /* an abandoned check is no verdict */
+	auth_destroy(dauth);
+	dauth = NULL;
+}
+
+/* A handler that never answers: 503 with Retry-After at HTTP_DEFER_MAX_MS, its state dropped. */
+static void test_deferred_deadline(void **state)
+{
+	struct fixture *f = *state;
+	struct client c;
+
+	never_drops = 0;
+	client_open(&c, &f->pem, 443,
+		    "GET /never HTTP/1.1\r\nHost: lt\r\n\r\nGET /x HTTP/1.1\r\nHost: lt\r\n"
+		    "Connection: close\r\n\r\n");
+	run_until(one_deferred, f, 20000);
+	uint64_t t0 = sim_ms;
+	run_until(client_finished, &c, 3u * HTTP_DEFER_MAX_MS);
+	assert_true(c.closed);
+	assert_true(sim_ms - t0 >= HTTP_DEFER_MAX_MS - 100);
+	const char *r = (const char *)c.rx;
+	assert_non_null(r);
+	assert_true(strncmp(r, "HTTP/1.1 503 ", 13) == 0);
+	assert_non_null(strstr(r, "Retry-After: 1\r\n"));
+	assert_non_null(strstr(r, "\"path\":\"/x\"")); /* the connection went on */
+	assert_int_equal(never_drops, 1);
+	assert_int_equal(stats(f).defer_expired, 1);
+	assert_int_equal(stats(f).deferred, 0);
+	client_close(&c);
+	run_until(NULL, NULL, 1000);
+	assert_int_equal(stats(f).conns, 0);
+}
+
+struct n_deferred {
+	struct fixture *f;
+	uint32_t n;
+};
+
+static bool n_deferred(void *arg)
+{
+	struct n_deferred *nd = arg;
+	return stats(nd->f).deferred >= nd->n;
+}
+
+/* A full pool of password checks answers 503 at once; the checks in progress go on. */
+static void test_deferred_pool(void **state)
+{
+	struct fixture *f = *state;
+	bool first = false;
+	char req[256];
+	static struct client c[CONFIG_AUTH_JOBS + 1];
+
+	dauth = auth_create(NULL, dotp, &first);
+	assert_non_null(dauth);
+	snprintf(req, sizeof(req),
+		 "POST /login HTTP/1.1\r\nHost: lt\r\nContent-Length: 14\r\n\r\n%s",
+		 "wrong password");
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		client_open(&c[i], &f->pem, 443, req);
+		struct n_deferred nd = {f, (uint32_t)i + 1};
+		run_until(n_deferred, &nd, 20000);
+		assert_int_equal(stats(f).deferred, i + 1);
+		sim_ms += 1000; /* one check per second: under CONFIG_AUTH_HASHES_PER_S */
+	}
+	assert_int_equal(auth_jobs_pending(dauth), CONFIG_AUTH_JOBS);
+	struct client *extra = &c[CONFIG_AUTH_JOBS];
+	client_open(extra, &f->pem, 443, req);
+	struct want_text w = {extra, "HTTP/1.1 503 "};
+	run_until(client_has, &w, 20000);
+	assert_non_null(extra->rx);
+	assert_true(strncmp((const char *)extra->rx, "HTTP/1.1 503 ", 13) == 0);
+	for (size_t i = 0; i < CONFIG_AUTH_JOBS; i++) {
+		assert_null(c[i].rx);
+		assert_false(c[i].reset);
+	}
+	for (size_t i = 0; i <= CONFIG_AUTH_JOBS; i++) {
+		client_close(&c[i]);
+	}
+	run_until(NULL, NULL, 1000);
+	assert_int_equal(auth_jobs_pending(dauth), 0);
+	assert_int_equal(stats(f).conns, 0);
+	auth_destroy(dauth);
+	dauth = NULL;
+}
+
+/* A deferred request is being answered: never evicted for a newcomer, though oldest. */
+static void test_deferred_not_evicted(void **state)
+{
+	struct fixture *f = *state;
+	static struct client c[CONFIG_MGMT_HTTP_CONNS + 1];
+
+	never_drops = 0;
+	client_open(&c[0], &f->pem, 443, "GET /never HTTP/1.1\r\nHost: lt\r\n\r\n");
+	run_until(one_deferred, f, 20000);
+	for (size_t i = 1; i < CONFIG_MGMT_HTTP_CONNS; i++) {
+		client_open(&c[i], NULL, 80, NULL);
+		run_until(client_connected_or_failed, &c[i], 5000);
+		assert_true(c[i].connected);
+	}
+	run_until(NULL, NULL, 1000);
+	assert_int_equal(stats(f).conns, CONFIG_MGMT_HTTP_CONNS);
+	struct client *extra = &c[CONFIG_MGMT_HTTP_CONNS];
+	client_open(extra, NULL, 80, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	run_until(client_finished, extra, 2000);
+	assert_non_null(extra->rx);
+	assert_false(c[0].reset);
+	assert_true(c[1].reset); /* the oldest silent one */
+	assert_int_equal(stats(f).evicted, 1);
+	assert_int_equal(stats(f).deferred, 1);
+	assert_int_equal(never_drops, 0);
+	for (size_t i = 0; i <= CONFIG_MGMT_HTTP_CONNS; i++) {
+		client_close(&c[i]);
+	}
+	run_until(NULL, NULL, 1000);
+	assert_int_equal(never_drops, 1);
+	assert_int_equal(stats(f).conns, 0);
+}
+
 static void test_tls_identity_persisted(void **state)
 {
 	struct fixture *f = *state;
@@ -893,6 +1164,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_slow_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_login, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_client_leaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_not_evicted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_identity_persisted, setup, teardown),
 		cmocka_unit_test(test_tls_without_stor),
 		cmocka_unit_test(test_tls_stor_failures),
