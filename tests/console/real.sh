@@ -16,7 +16,7 @@ top=$PWD
 BIN=${LEAKTAP_BIN:-build/asan/leaktap}
 case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
 PY=/usr/bin/python3
-NAME=lv2
+NAME=lr$$
 W=$top/build/lab/console_real
 
 bail() { echo "console-real: $*"; echo "0 passed, 1 failed"; exit 1; }

@@ -30,7 +30,7 @@ top=$PWD
 BIN=${LEAKTAP_BIN:-build/asan/leaktap}
 case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
 PY=/usr/bin/python3
-NAME=lv1
+NAME=lv$$
 W=$top/build/lab/leds_console
 pass=0 fail=0
 

@@ -38,7 +38,7 @@ top=$PWD
 BIN=${LEAKTAP_BIN:-build/asan/leaktap}
 case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
 PY=/usr/bin/python3
-NAME=ls1
+NAME=ls$$
 W=$top/build/lab/restart_state
 M=$W/media
 pass=0 fail=0
