@@ -34,6 +34,8 @@
 #   lab_down $NAME.
 # Lab helpers:
 #   t_ns HOST                      namespace name of a lab host
+#   t_port_up NETNS IFACE...       (own namespaces, not tools/lab's) offloads
+#                                  off, IFACEs and lo up
 #   t_start_server LABEL HOST LIFE CMD...   CMD in HOST under timeout, log
 #                                  $W/log/LABEL.log, pid into PIDS
 #   t_wait_port HOST t|u IP:PORT   until something listens there (5 s); a bare
@@ -58,7 +60,8 @@
 #                                  wrappers) in the background: stdout
 #                                  $W/log/alerts-LABEL.jsonl (lt_alerts),
 #                                  stderr $W/log/leaktap-LABEL.log (lt_log);
-#                                  LABEL "": alerts.jsonl, leaktap.log
+#                                  LABEL "": alerts.jsonl, leaktap.log;
+#                                  stdin (its console) $T_LT_IN or /dev/null
 #   t_lt_wait_log REGEX TENTHS     until lt_log has REGEX while leaktap lives
 #   t_ping_ok HOST IP TRIES        one ping of IP from HOST succeeds (bounded)
 #   t_lt_forwarding IP             "forwarding between" logged (10 s), then the
@@ -158,6 +161,15 @@ t_traps() {
 
 # --- lab helpers ---------------------------------------------------------------------
 t_ns() { lab_ns "$NAME" "$1"; }
+t_port_up() { # netns iface...: a userspace bridge must see wire-sized frames (no GRO/GSO/TSO)
+	local n=$1 i
+	shift
+	for i in "$@"; do
+		ip netns exec "$n" ethtool -K "$i" gro off gso off tso off tx off rx off >/dev/null 2>&1
+		ip netns exec "$n" ip link set "$i" up
+	done
+	ip netns exec "$n" ip link set lo up
+}
 t_start_server() { # label host lifetime cmd...
 	local label=$1 host=$2 life=$3
 	shift 3
@@ -274,7 +286,8 @@ t_lt_launch() { # label cmd...: start the leaktap command line in the background
 	shift
 	lt_alerts=$W/log/alerts${label:+-$label}.jsonl
 	lt_log=$W/log/leaktap${label:+-$label}.log
-	"$@" >"$lt_alerts" 2>"$lt_log" &
+	# explicit: a background job's stdin would be /dev/null whatever the caller's is
+	"$@" <"${T_LT_IN:-/dev/null}" >"$lt_alerts" 2>"$lt_log" &
 	lt_pid=$!
 }
 t_lt_wait_log() { # regex tenths: until the leaktap log has it, while leaktap lives
