@@ -47,7 +47,8 @@
 #   t_dnsmasq_conf FILE PIDFILE COMMENT LINE...   private dnsmasq config (.test)
 #   t_nginx_head FILE COMMENT [TOP-LINE...]  private nginx config (TOP-LINEs
 #                                  first, e.g. load_module) up to the http
-#                                  block's common lines; the caller appends the rest
+#                                  block's common lines; the caller appends the rest;
+#                                  worker_connections $T_NGINX_CONNS (64)
 #   t_mp4 OUT DURATION LOG FFMPEG-ARGS...   testsrc2+noise H.264 clip, remade
 #                                  when missing or older than the script
 #   t_random OUT SEED BYTES        reproducible random file
@@ -234,7 +235,7 @@ user root;
 worker_processes 1;
 pid $W/nginx/nginx.pid;
 error_log $W/log/nginx-error.log info;
-events { worker_connections 64; }
+events { worker_connections ${T_NGINX_CONNS:-64}; }
 http {
     client_body_temp_path $W/nginx/tmp/body;
     proxy_temp_path $W/nginx/tmp/proxy;

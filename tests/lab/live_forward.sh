@@ -24,13 +24,9 @@ trap cleanup EXIT
 ip netns add $O && ip netns add $A && ip netns add $I || t_bail "cannot create network namespaces"
 ip link add o0 netns $O type veth peer name lan0 netns $A
 ip link add i0 netns $I type veth peer name wan0 netns $A
-for spec in "$O o0" "$A lan0" "$A wan0" "$I i0"; do
-	set -- $spec
-	# A userspace bridge must see wire-sized frames: no GRO/GSO/TSO super-frames.
-	ip netns exec "$1" ethtool -K "$2" gro off gso off tso off tx off rx off >/dev/null 2>&1
-	ip netns exec "$1" ip link set "$2" up
-	ip netns exec "$1" ip link set lo up
-done
+t_port_up $O o0
+t_port_up $A lan0 wan0
+t_port_up $I i0
 ip -n $O addr add 10.213.0.1/24 dev o0
 ip -n $I addr add 10.213.0.2/24 dev i0
 ip -n $O addr add fd00:213::1/64 dev o0 nodad
