@@ -30,12 +30,8 @@ trap cleanup EXIT
 [ -x "$BIN" ] || t_bail "missing $BIN (make build/asan/httpd_live)"
 ip netns add $S && ip netns add $C || t_bail "cannot create network namespaces"
 ip link add s0 netns $S type veth peer name c0 netns $C
-for spec in "$S s0" "$C c0"; do
-	set -- $spec
-	ip netns exec "$1" ethtool -K "$2" gro off gso off tso off tx off rx off >/dev/null 2>&1
-	ip netns exec "$1" ip link set "$2" up
-	ip netns exec "$1" ip link set lo up
-done
+t_port_up $S s0
+t_port_up $C c0
 ip -n $C addr add 10.88.0.1/24 dev c0
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 ip netns exec $S "$BIN" s0 $SRV 90 >"$log" 2>&1 &
