@@ -127,9 +127,17 @@ upload() { # remote-ip
 	office timeout 30 curl -s -o /dev/null -H 'Content-Type: video/mp4' --data-binary @"$W/media/clip.mp4" \
 		"http://$1/upload/clip.mp4"
 }
-# The alert line of remote $2 in file $1 (update 0).
-alert_of() { grep "\"remote_ip\":\"$2\"" "$1" | grep '"update":0' | head -n 1; }
 
+# Upload to remote $2 under leaktap run $1; the alert line in $a (FAIL if none).
+upload_alert() { # label remote-ip
+	upload "$2"
+	t_wait_for 10 grep -q "\"remote_ip\":\"$2\"" "$W/log/alerts-$1.jsonl"
+	sleep 2
+	a=$(t_alert0 "$2" "$W/log/alerts-$1.jsonl")
+	[ -n "$a" ] && return 0
+	t_ko "$1: an alert for $2"
+	return 1
+}
 # Seconds between an alert's ts and the first arrival at a receiver whose
 # records match the alert id; prints "none" when nothing arrived.
 latency() { # alert-line arrival-file kind(syslog-udp|syslog-tcp|mqtt)
@@ -172,13 +180,7 @@ within_1s() { # name latency
 
 # --- 1 + 3: UDP syslog and MQTT -------------------------------------------------
 start_leaktap udp udp || t_abort "leaktap (udp) did not answer ping at 10.77.0.250"
-upload 10.77.0.100
-t_wait_for 10 grep -q '"remote_ip":"10.77.0.100"' "$W/log/alerts-udp.jsonl"
-sleep 2
-a=$(alert_of "$W/log/alerts-udp.jsonl" 10.77.0.100)
-if [ -z "$a" ]; then
-	t_ko "udp: an alert for 10.77.0.100"
-else
+if upload_alert udp 10.77.0.100; then
 	within_1s "syslog udp: RFC 5424 alert arrives within 1 s" "$(latency "$a" "$W/syslog.jsonl" syslog-udp)"
 	within_1s "mqtt: alert on leaktap/leaktap/alert within 1 s" "$(latency "$a" "$W/mqtt.txt" mqtt)"
 fi
@@ -203,7 +205,7 @@ start_broker || t_abort "mosquitto did not restart"
 sleep 1
 got=0
 for ip in 10.77.0.101 10.77.0.102 10.77.0.103; do
-	a=$(alert_of "$W/log/alerts-udp.jsonl" $ip)
+	a=$(t_alert0 $ip "$W/log/alerts-udp.jsonl")
 	[ -n "$a" ] || continue
 	id=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["alert_id"])' "$a")
 	t_wait_for 15 grep -q "\"alert_id\":$id,\"update\":0\|\"alert_id\": *$id, *\"update\": *0" "$W/mqtt.txt" && got=$((got + 1))
@@ -217,13 +219,7 @@ stop_leaktap udp
 
 # --- 2: TCP syslog ------------------------------------------------------------------
 start_leaktap tcp tcp || t_abort "leaktap (tcp) did not answer ping"
-upload 10.77.0.104
-t_wait_for 10 grep -q '"remote_ip":"10.77.0.104"' "$W/log/alerts-tcp.jsonl"
-sleep 2
-a=$(alert_of "$W/log/alerts-tcp.jsonl" 10.77.0.104)
-if [ -z "$a" ]; then
-	t_ko "tcp: an alert for 10.77.0.104"
-else
+if upload_alert tcp 10.77.0.104; then
 	within_1s "syslog tcp: octet-counted RFC 5424 alert arrives within 1 s" "$(latency "$a" "$W/syslog.jsonl" syslog-tcp)"
 fi
 stop_leaktap tcp
