@@ -67,6 +67,9 @@
 #   t_ping_ok HOST IP TRIES        one ping of IP from HOST succeeds (bounded)
 #   t_lt_forwarding IP             "forwarding between" logged (10 s), then the
 #                                  office reaches IP through the bridge
+#   t_alert0 REMOTE-IP [FILE]      first alert line (update 0) for REMOTE-IP
+#   t_block_alert LABEL REMOTE-IP VIDEO   PASS/FAIL: that alert blocks, kind video,
+#                                  video VIDEO, from 10.77.0.10, > 10^7 bytes; sets alert
 #   t_sanitizer_check LABEL LOG    PASS/FAIL "LABEL: no sanitizer report"
 #   t_otp                          the first-boot password leaktap printed on lt_log
 #   t_https_up URL                 until URL answers 200 from the office (~20 s);
@@ -318,6 +321,20 @@ t_https_up() { # url: the management page answers (self-signed certificate)
 		[ "$t_code" = 200 ] && return 0
 		sleep 0.25
 	done
+	return 1
+}
+t_alert0() { # remote-ip [file]: the first alert line (update 0) for that remote (default lt_alerts)
+	grep -F "\"remote_ip\":\"$1\"" "${2:-$lt_alerts}" | grep -F '"update":0' | head -n 1
+}
+t_block_alert() { # label remote-ip video: PASS if the office's alert for it blocks video past 10 MB; sets alert
+	local name="$1: alert update 0, action block, kind video, video $3"
+	alert=$(t_alert0 "$2")
+	t_say "alert: $alert"
+	if [ -n "$alert" ] && [ "$(t_jq "$alert" "r['action']=='block' and r['kind']=='video' and r['video']=='$3' and r['lan_ip']=='10.77.0.10' and r['bytes_out'] > 10**7")" = True ]; then
+		t_ok "$name"
+		return 0
+	fi
+	t_ko "$name" "$(head -c 300 "$lt_alerts")"
 	return 1
 }
 t_sanitizer_check() { # label log
