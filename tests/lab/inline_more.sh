@@ -351,13 +351,7 @@ if [ -n "$cap_rx" ] && [ -n "$nginx_rx" ] && [ "$got" -gt 0 ] && [ "$got" -le $(
 else
 	t_ko "rtmp: server received <= 10^7 + 1 MiB" "TCP span at the server ${cap_rx:-?}, nginx-rtmp bytes_received ${nginx_rx:-?}"
 fi
-alert=$(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | grep '"update":0' | head -n 1)
-t_say "alert: $alert"
-if [ -n "$alert" ] && [ "$(t_jq "$alert" 'r["action"]=="block" and r["kind"]=="video" and r["video"]=="rtmp" and r["lan_ip"]=="10.77.0.10" and r["bytes_out"] > 10**7')" = True ]; then
-	t_ok "rtmp: alert update 0, action block, kind video, video rtmp"
-else
-	t_ko "rtmp: alert update 0, action block, kind video, video rtmp" "$(head -c 300 "$lt_alerts")"
-fi
+t_block_alert rtmp 10.77.0.102 rtmp
 if [ -n "$alert" ]; then
 	t_alert=$(t_ts_of "$alert")
 	t_say "ffmpeg start -> crossing (alert ts): $(fsub "$t_alert" "$f_t0") s; crossing -> ffmpeg exit: $(fsub "$f_t1" "$t_alert") s"
