@@ -379,7 +379,7 @@ api GET /api/status
 [ "$(jget "$W/http/b" "r['uptime_s']")" -ge 1 ] 2>/dev/null && t_say "uptime_s $(jget "$W/http/b" "r['uptime_s']") (no restart: same pid $lt_pid alive: $(kill -0 $lt_pid && echo yes))"
 upload http://up2.video.test/upload/clip.mp4 "$M/clip.mp4"
 for _ in $(seq 30); do [ "$(alerts_for 10.77.0.102)" -gt 0 ] && break; sleep 0.1; done
-a2=$(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | grep '"update":0' | head -n 1)
+a2=$(t_alert0 10.77.0.102)
 if [ "$u_rc" = 0 ] && [ "$u_sha" = "$clip_sha" ] && [ -n "$a2" ] && kill -0 $lt_pid; then
 	t_ok "threshold_mb 5 (live, same process): the next 12 MB MP4 upload gives an alert"
 	t_say "alert: $(echo "$a2" | cut -c1-300)"
