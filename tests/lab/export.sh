@@ -23,50 +23,29 @@
 # Ends with "N passed, N failed". Work files in build/lab/export.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lx$$
-W=$top/build/lab/export
-pass=0 fail=0
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh export lx$$ build/lab/export
 
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
-abort() { ko setup "$*"; finish; }
-
-[ "$(id -u)" = 0 ] || { echo "export: needs root"; echo "0 passed, 1 failed"; exit 1; }
-for c in mosquitto mosquitto_sub ffmpeg curl; do
-	command -v $c >/dev/null || { echo "export: missing $c"; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$BIN" ] || { echo "export: $BIN not built"; echo "0 passed, 1 failed"; exit 1; }
-
-. tools/lab
-PIDS=()
-lt_pid= mq_pid= sub_pid=
-cleanup() {
+t_need mosquitto mosquitto_sub ffmpeg curl
+mq_pid="" sub_pid=""
+t_cleanup_more() { # the broker and its subscriber are restarted, so not in PIDS
 	local p
-	for p in $lt_pid $mq_pid $sub_pid "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in $mq_pid $sub_pid; do kill "$p" 2>/dev/null; done
 	sleep 0.3
-	for p in $lt_pid $mq_pid $sub_pid "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	lab_down "$NAME"
+	for p in $mq_pid $sub_pid; do kill -9 "$p" 2>/dev/null; done
 }
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
 
 rm -rf "${W:?}"
 mkdir -p "$W"/{log,mq,media}
-ns() { lab_ns "$NAME" "$1"; }
-inet() { ip netns exec "$(ns internet)" "$@"; }
-office() { ip netns exec "$(ns office)" "$@"; }
+inet() { ip netns exec "$(t_ns internet)" "$@"; }
+office() { ip netns exec "$(t_ns office)" "$@"; }
 
 ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=320x240:rate=25:duration=2" \
 	-vf noise=alls=30:allf=t -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
-	-movflags +faststart "$W/media/clip.mp4" || abort "ffmpeg"
-[ "$(stat -c %s "$W/media/clip.mp4")" -gt 1500000 ] || abort "clip.mp4 smaller than the threshold"
+	-movflags +faststart "$W/media/clip.mp4" || t_abort "ffmpeg"
+[ "$(stat -c %s "$W/media/clip.mp4")" -gt 1500000 ] || t_abort "clip.mp4 smaller than the threshold"
 
-lab_up "$NAME" --appliance >"$W/log/lab.log" 2>&1 || abort "tools/lab up"
+lab_up "$NAME" --appliance >"$W/log/lab.log" 2>&1 || t_abort "tools/lab up"
 
 # Collector: one JSON line per syslog message with its arrival time.
 cat >"$W/collector.py" <<'EOF'
@@ -107,31 +86,11 @@ while True:
     c, _ = t.accept()
     threading.Thread(target=conn, args=(c,), daemon=True).start()
 EOF
-cat >"$W/sink.py" <<'EOF'
-import http.server, socketserver, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        while n > 0:
-            d = self.rfile.read(min(n, 65536))
-            if not d:
-                break
-            n -= len(d)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-S((sys.argv[1], 80), H).serve_forever()
-EOF
 inet timeout 300 $PY "$W/collector.py" "$W/syslog.jsonl" >"$W/log/collector.log" 2>&1 &
 PIDS+=($!)
-for ip in 10.77.0.100 10.77.0.101 10.77.0.102 10.77.0.103 10.77.0.104 10.77.0.105; do
-	inet timeout 300 $PY "$W/sink.py" $ip >>"$W/log/sink.log" 2>&1 &
-	PIDS+=($!)
-done
+# upload sink for the remotes 10.77.0.100-105
+t_start_server sink internet 300 $PY tests/lab/mgmt_lab.py sink 80
+t_wait_port internet t 0.0.0.0:80 || t_abort "sink did not start"
 cat >"$W/mq/mosquitto.conf" <<EOF
 listener 1883 10.77.0.53
 allow_anonymous true
@@ -145,7 +104,7 @@ start_broker() {
 	for _ in $(seq 50); do inet ss -Hltn 'sport = :1883' | grep -q . && return 0; sleep 0.1; done
 	return 1
 }
-start_broker || abort "mosquitto did not start"
+start_broker || t_abort "mosquitto did not start"
 # A durable subscriber: the broker keeps its QoS 1 messages while it is away.
 inet timeout 300 mosquitto_sub -h 10.77.0.53 -i lt-export-test -c -q 1 -v \
 	-t 'leaktap/+/alert' -F '%U %t %p' >"$W/mqtt.txt" 2>"$W/log/sub.log" &
@@ -160,30 +119,26 @@ start_leaktap() { # proto label
  "syslog": {"host": "10.77.0.53", "port": 5514, "proto": "$1"},
  "mqtt": {"host": "10.77.0.53", "port": 1883}}
 EOF
-	ip netns exec "$(ns app)" timeout -k 5 280 "$BIN" --lan lan0 --wan wan0 --config "$W/cfg-$2.json" \
-		>"$W/alerts-$2.jsonl" 2>"$W/log/leaktap-$2.log" </dev/null &
-	lt_pid=$!
+	t_lt_launch "$2" ip netns exec "$(t_ns app)" timeout -k 5 280 "$BIN" --lan lan0 --wan wan0 --config "$W/cfg-$2.json"
 	for _ in $(seq 100); do office ping -c 1 -W 1 -q 10.77.0.250 >/dev/null 2>&1 && return 0; sleep 0.1; done
 	return 1
 }
-stop_leaktap() { # label
-	kill -TERM "$lt_pid"
-	local rc=0
-	wait "$lt_pid" || rc=$?
-	lt_pid=
-	if [ "$rc" = 0 ] && ! grep -q "Sanitizer\|runtime error" "$W/log/leaktap-$1.log"; then
-		ok "$1: leaktap exits 0 on SIGTERM, no sanitizer report"
-	else
-		ko "$1: leaktap exits 0 on SIGTERM, no sanitizer report" "exit $rc"
-	fi
-}
+stop_leaktap() { t_lt_stop "$1" 150; } # label
 upload() { # remote-ip
 	office timeout 30 curl -s -o /dev/null -H 'Content-Type: video/mp4' --data-binary @"$W/media/clip.mp4" \
 		"http://$1/upload/clip.mp4"
 }
-# The alert line of remote $2 in file $1 (update 0).
-alert_of() { grep "\"remote_ip\":\"$2\"" "$1" | grep '"update":0' | head -n 1; }
 
+# Upload to remote $2 under leaktap run $1; the alert line in $a (FAIL if none).
+upload_alert() { # label remote-ip
+	upload "$2"
+	t_wait_for 10 grep -q "\"remote_ip\":\"$2\"" "$W/log/alerts-$1.jsonl"
+	sleep 2
+	a=$(t_alert0 "$2" "$W/log/alerts-$1.jsonl")
+	[ -n "$a" ] && return 0
+	t_ko "$1: an alert for $2"
+	return 1
+}
 # Seconds between an alert's ts and the first arrival at a receiver whose
 # records match the alert id; prints "none" when nothing arrived.
 latency() { # alert-line arrival-file kind(syslog-udp|syslog-tcp|mqtt)
@@ -217,36 +172,24 @@ EOF
 }
 within_1s() { # name latency
 	case $2 in
-	none) ko "$1" "did not arrive" ;;
+	none) t_ko "$1" "did not arrive" ;;
 	*) if $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 1.0 else 1)" "$2"; then
-		ok "$1 (${2} s after the alert)"
-	else ko "$1" "arrived ${2} s after the alert"; fi ;;
+		t_ok "$1 (${2} s after the alert)"
+	else t_ko "$1" "arrived ${2} s after the alert"; fi ;;
 	esac
-}
-wait_for() { # seconds, then a command that must become true
-	local t=$1
-	shift
-	for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	return 1
 }
 
 # --- 1 + 3: UDP syslog and MQTT -------------------------------------------------
-start_leaktap udp udp || abort "leaktap (udp) did not answer ping at 10.77.0.250"
-upload 10.77.0.100
-wait_for 10 grep -q '"remote_ip":"10.77.0.100"' "$W/alerts-udp.jsonl"
-sleep 2
-a=$(alert_of "$W/alerts-udp.jsonl" 10.77.0.100)
-if [ -z "$a" ]; then
-	ko "udp: an alert for 10.77.0.100"
-else
+start_leaktap udp udp || t_abort "leaktap (udp) did not answer ping at 10.77.0.250"
+if upload_alert udp 10.77.0.100; then
 	within_1s "syslog udp: RFC 5424 alert arrives within 1 s" "$(latency "$a" "$W/syslog.jsonl" syslog-udp)"
 	within_1s "mqtt: alert on leaktap/leaktap/alert within 1 s" "$(latency "$a" "$W/mqtt.txt" mqtt)"
 fi
 st=$(inet timeout 5 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 3 --retained-only 2>/dev/null)
 if echo "$st" | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if isinstance(d, dict) and d else 1)' 2>/dev/null; then
-	ok "mqtt: retained status document on leaktap/leaktap/status"
+	t_ok "mqtt: retained status document on leaktap/leaktap/status"
 else
-	ko "mqtt: retained status document on leaktap/leaktap/status" "got '${st:0:80}'"
+	t_ko "mqtt: retained status document on leaktap/leaktap/status" "got '${st:0:80}'"
 fi
 
 # --- 4: broker outage of 30 s -------------------------------------------------------
@@ -259,47 +202,41 @@ for ip in 10.77.0.101 10.77.0.102 10.77.0.103; do
 	sleep 3
 done
 while [ $((SECONDS - t0)) -lt 30 ]; do sleep 1; done
-start_broker || abort "mosquitto did not restart"
+start_broker || t_abort "mosquitto did not restart"
 sleep 1
 got=0
 for ip in 10.77.0.101 10.77.0.102 10.77.0.103; do
-	a=$(alert_of "$W/alerts-udp.jsonl" $ip)
+	a=$(t_alert0 $ip "$W/log/alerts-udp.jsonl")
 	[ -n "$a" ] || continue
 	id=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["alert_id"])' "$a")
-	wait_for 15 grep -q "\"alert_id\":$id,\"update\":0\|\"alert_id\": *$id, *\"update\": *0" "$W/mqtt.txt" && got=$((got + 1))
+	t_wait_for 15 grep -q "\"alert_id\":$id,\"update\":0\|\"alert_id\": *$id, *\"update\": *0" "$W/mqtt.txt" && got=$((got + 1))
 done
 if [ "$got" = 3 ]; then
-	ok "mqtt: 3 alerts raised during a 30 s broker outage all arrive after it"
+	t_ok "mqtt: 3 alerts raised during a 30 s broker outage all arrive after it"
 else
-	ko "mqtt: 3 alerts raised during a 30 s broker outage all arrive after it" "$got of 3"
+	t_ko "mqtt: 3 alerts raised during a 30 s broker outage all arrive after it" "$got of 3"
 fi
 stop_leaktap udp
 
 # --- 2: TCP syslog ------------------------------------------------------------------
-start_leaktap tcp tcp || abort "leaktap (tcp) did not answer ping"
-upload 10.77.0.104
-wait_for 10 grep -q '"remote_ip":"10.77.0.104"' "$W/alerts-tcp.jsonl"
-sleep 2
-a=$(alert_of "$W/alerts-tcp.jsonl" 10.77.0.104)
-if [ -z "$a" ]; then
-	ko "tcp: an alert for 10.77.0.104"
-else
+start_leaktap tcp tcp || t_abort "leaktap (tcp) did not answer ping"
+if upload_alert tcp 10.77.0.104; then
 	within_1s "syslog tcp: octet-counted RFC 5424 alert arrives within 1 s" "$(latency "$a" "$W/syslog.jsonl" syslog-tcp)"
 fi
 stop_leaktap tcp
 
 # --- 6: the last will: a vanished appliance is reported "offline" by the broker -----
-start_leaktap udp will || abort "leaktap (will) did not answer ping"
-wait_for 15 sh -c "ip netns exec $(ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q online"
+start_leaktap udp will || t_abort "leaktap (will) did not answer ping"
+t_wait_for 15 sh -c "ip netns exec $(t_ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q online"
 # $lt_pid is timeout(1); leaktap is its child.
 kill -9 $(pgrep -P "$lt_pid") "$lt_pid"
 wait "$lt_pid" 2>/dev/null
 lt_pid=
 t0=$SECONDS
 # keep-alive 10 s: the broker gives up after 1.5 x 10 s and publishes the will (retained)
-if wait_for 30 sh -c "ip netns exec $(ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q '\"offline\"'"; then
-	ok "mqtt: last will: status says offline $((SECONDS - t0)) s after kill -9"
+if t_wait_for 30 sh -c "ip netns exec $(t_ns internet) timeout 3 mosquitto_sub -h 10.77.0.53 -t leaktap/leaktap/status -C 1 -W 2 2>/dev/null | grep -q '\"offline\"'"; then
+	t_ok "mqtt: last will: status says offline $((SECONDS - t0)) s after kill -9"
 else
-	ko "mqtt: last will: status says offline within 30 s of kill -9"
+	t_ko "mqtt: last will: status says offline within 30 s of kill -9"
 fi
-finish
+t_finish

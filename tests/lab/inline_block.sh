@@ -60,87 +60,15 @@
 # under `timeout`; namespaces and processes are removed on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lib$$
-W=$top/build/lab/inline
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh inline_block lib$$ build/lab/inline
 M=$W/media
 THRESHOLD=10000000
 MIB=1048576
-pass=0 fail=0
-t_start=$(date +%s.%N)
 
-say() { echo "  $*"; }
-ok() {
-	pass=$((pass + 1))
-	echo "PASS $1"
-}
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-check() { # name, then a command that must succeed (its output goes to the steps log)
-	local name=$1
-	shift
-	if "$@" >>"$W/log/steps.log" 2>&1; then ok "$name"; else ko "$name"; fi
-}
-finish() {
-	echo "runtime $($PY -c "import sys,time; print('%.1f' % (time.time()-float(sys.argv[1])))" "$t_start") s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 0
-	exit 1
-}
-abort() { # setup failure: counts as a failure and ends the run
-	ko "setup" "$*"
-	finish
-}
-
-[ "$(id -u)" = 0 ] || {
-	echo "inline_block: needs root (network namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-for c in ffmpeg nginx dnsmasq curl openssl ethtool ip ss flock; do
-	command -v $c >/dev/null 2>&1 || {
-		echo "inline_block: missing $c"
-		echo "0 passed, 1 failed"
-		exit 1
-	}
-done
-[ -x "$BIN" ] || {
-	echo "inline_block: $BIN not built (make release asan)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
-# --- cleanup -------------------------------------------------------------------
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	[ -n "$lt_pid" ] && kill "$lt_pid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $lt_pid "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	lab_down "$NAME"
-	rm -rf "$W/nginx/tmp" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
-
-mkdir -p "$W"
-exec 9>"$W/.lock"
-flock -n 9 || {
-	echo "inline_block: another run holds $W/.lock"
-	echo "0 passed, 1 failed"
-	exit 1
-}
+t_need ffmpeg nginx dnsmasq curl openssl ethtool ip ss flock
+t_cleanup_more() { rm -rf "$W/nginx/tmp" 2>/dev/null; }
+t_lock
 rm -rf "${W:?}/log" "${W:?}/etc" "${W:?}/nginx" "${W:?}/dns"
 mkdir -p "$W"/{log,etc,nginx/tmp,www,dns} "$M"
 : >"$W/log/sink.jsonl"
@@ -149,58 +77,28 @@ export LAB_DIR=$W/etc
 # --- media -----------------------------------------------------------------------
 # ~50 MB real MP4: 640x360 testsrc2 with noise, lossless H.264 (incompressible),
 # moov first (faststart) so the head is ftyp + moov with the video track.
-if ! [ -s "$M/upload.mp4" ] || ! [ "$M/upload.mp4" -nt "$0" ]; then
-	ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=4.3" \
-		-vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
-		-movflags +faststart "$M/upload.mp4" >"$W/log/ffmpeg.log" 2>&1 || abort "ffmpeg failed"
-fi
-if ! [ -s "$M/random.bin" ] || ! [ "$M/random.bin" -nt "$0" ]; then
-	$PY -c 'import random,sys; open(sys.argv[1],"wb").write(random.Random(7).randbytes(50*1000*1000))' \
-		"$M/random.bin" || abort "random file"
-fi
+t_mp4 "$M/upload.mp4" 4.3 "$W/log/ffmpeg.log" -qp 0 -movflags +faststart || t_abort "ffmpeg failed"
+t_random "$M/random.bin" 7 50000000 || t_abort "random file"
 mp4_size=$(stat -c %s "$M/upload.mp4")
-[ "$mp4_size" -ge 45000000 ] && [ "$mp4_size" -le 60000000 ] || abort "upload.mp4 is $mp4_size bytes, not ~50 MB"
-mp4_sha=$(sha256sum <"$M/upload.mp4" | cut -c1-64)
-rnd_sha=$(sha256sum <"$M/random.bin" | cut -c1-64)
-say "media: upload.mp4 $mp4_size bytes ($(head -c 12 "$M/upload.mp4" | od -An -c | tr -s ' ')), random.bin 50000000 bytes"
+[ "$mp4_size" -ge 45000000 ] && [ "$mp4_size" -le 60000000 ] || t_abort "upload.mp4 is $mp4_size bytes, not ~50 MB"
+mp4_sha=$(t_sha "$M/upload.mp4")
+rnd_sha=$(t_sha "$M/random.bin")
+t_say "media: upload.mp4 $mp4_size bytes ($(head -c 12 "$M/upload.mp4" | od -An -c | tr -s ' ')), random.bin 50000000 bytes"
 
 # --- servers' private configuration ---------------------------------------------
-cp tests/lab/sink.py "$W/sink.py" || abort "tests/lab/sink.py missing"
+cp tests/lab/sink.py "$W/sink.py" || t_abort "tests/lab/sink.py missing"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=secure.video.test -addext subjectAltName=DNS:secure.video.test \
-	-keyout "$W/nginx/key.pem" -out "$W/nginx/cert.pem" >"$W/log/openssl.log" 2>&1 || abort "openssl"
+t_selfsigned secure.video.test "$W/nginx" || t_abort "openssl"
 printf '<html><head><title>Shop</title></head><body><h1>Spring sale</h1></body></html>\n' >"$W/www/index.html"
-cat >"$W/nginx/nginx.conf" <<EOF
-# leaktap inline lab: private nginx (not the system's /etc/nginx).
-user root;
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/log/nginx-error.log info;
-events { worker_connections 64; }
-http {
+t_nginx_head "$W/nginx/nginx.conf" "leaktap inline lab"
+cat >>"$W/nginx/nginx.conf" <<EOF
     types { text/html html; }
     default_type application/octet-stream;
     log_format lab '\$remote_addr \$server_addr \$server_port \$host "\$request" \$status \$request_length \$body_bytes_sent';
     access_log $W/log/nginx-access.log lab;
-    client_body_temp_path $W/nginx/tmp/body;
-    proxy_temp_path $W/nginx/tmp/proxy;
-    fastcgi_temp_path $W/nginx/tmp/fastcgi;
-    uwsgi_temp_path $W/nginx/tmp/uwsgi;
-    scgi_temp_path $W/nginx/tmp/scgi;
-    keepalive_timeout 5;
-    server {
-        listen 10.77.0.107:443 ssl;
-        ssl_certificate $W/nginx/cert.pem;
-        ssl_certificate_key $W/nginx/key.pem;
-        server_name _;
-        client_max_body_size 256m;
-        location /upload/ {
-            client_body_buffer_size 1m;
-            proxy_pass http://127.0.0.1:8081;
-            proxy_http_version 1.1;
-        }
-    }
+EOF
+t_nginx_tls_upload 10.77.0.107:443 http://127.0.0.1:8081 >>"$W/nginx/nginx.conf"
+cat >>"$W/nginx/nginx.conf" <<EOF
     server {
         listen 10.77.0.111:80;
         server_name _;
@@ -209,24 +107,10 @@ http {
     }
 }
 EOF
-cat >"$W/dns/dnsmasq.conf" <<EOF
-# leaktap inline lab: private DNS; answers .test names only.
-no-resolv
-no-hosts
-no-poll
-bind-interfaces
-listen-address=10.77.0.53
-local=/test/
-local-ttl=300
-host-record=upload.video.test,10.77.0.100
-host-record=secure.video.test,10.77.0.107
-host-record=bulk.data.test,10.77.0.109
-host-record=backup.allowed.test,10.77.0.113
-host-record=www.shop.test,10.77.0.111,fd77::111
-log-queries
-log-facility=$W/log/dnsmasq.log
-pid-file=$W/dns/dnsmasq.pid
-EOF
+t_dnsmasq_conf "$W/dns/dnsmasq.conf" "$W/dns/dnsmasq.pid" "leaktap inline lab" local-ttl=300 \
+	host-record=upload.video.test,10.77.0.100 host-record=secure.video.test,10.77.0.107 \
+	host-record=bulk.data.test,10.77.0.109 host-record=backup.allowed.test,10.77.0.113 \
+	host-record=www.shop.test,10.77.0.111,fd77::111 log-queries "log-facility=$W/log/dnsmasq.log"
 
 cfg() { # mode -> config file
 	cat >"$W/etc/$1.json" <<EOF
@@ -237,71 +121,15 @@ EOF
 }
 
 # --- helpers ----------------------------------------------------------------------
-ns() { lab_ns "$NAME" "$1"; }
-start_server() { # label host lifetime cmd...
-	local label=$1 host=$2 life=$3
-	shift 3
-	ip netns exec "$(ns "$host")" timeout -k 2 "$life" "$@" >"$W/log/$label.log" 2>&1 &
-	PIDS+=($!)
-}
-wait_port() { # host t|u ip:port
-	local i
-	for i in $(seq 50); do
-		[ -n "$(ip netns exec "$(ns "$1")" ss -Hln"$2" "src $3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 office() { lab_exec "$NAME" office timeout -k 2 "$@"; }
-now() { date +%s.%N; }
-sinklines() { wc -l <"$W/log/sink.jsonl" 2>/dev/null || echo 0; }
-# Wait until the sink has logged more than N connections (bounded, 10 s).
-wait_sink() {
-	local i
-	for i in $(seq 100); do
-		[ "$(sinklines)" -gt "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-jq_py() { # python expression over the JSON line $1 -> printed
-	$PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
-}
-# Start leaktap in the appliance namespace with a config file; waits until it forwards.
-lt_run=0
+# Start leaktap in the appliance namespace with a config file; waits until it forwards
+# (the path is up when the office reaches the DNS server through it).
 start_leaktap() { # cfg-file label
-	lt_run=$((lt_run + 1))
-	lt_alerts=$W/log/alerts-$2.jsonl
-	lt_log=$W/log/leaktap-$2.log
-	ip netns exec "$(ns app)" timeout -k 5 170 "$BIN" --lan lan0 --wan wan0 --config "$1" \
-		>"$lt_alerts" 2>"$lt_log" &
-	lt_pid=$!
-	local i
-	for i in $(seq 100); do
-		grep -q "forwarding between" "$lt_log" && break
-		kill -0 $lt_pid 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q "forwarding between" "$lt_log" || return 1
-	# the path is up when the office reaches the DNS server through it
-	for i in $(seq 30); do
-		ip netns exec "$(ns office)" ping -c 1 -W 1 -q 10.77.0.53 >/dev/null 2>&1 && return 0
-	done
-	return 1
+	t_lt_launch "$2" ip netns exec "$(t_ns app)" timeout -k 5 170 "$BIN" --lan lan0 --wan wan0 --config "$1"
+	t_lt_forwarding 10.77.0.53
 }
 stop_leaktap() { # label: SIGTERM, wait (bounded), check exit status and sanitizers
-	local rc i
-	kill -TERM "$lt_pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$lt_pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$lt_pid"
-	rc=$?
-	lt_pid=
-	if [ "$rc" = 0 ]; then ok "$1: leaktap exits 0 on SIGTERM"; else ko "$1: leaktap exits 0 on SIGTERM" "exit $rc"; fi
-	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$lt_log"; then
-		ko "$1: no sanitizer report" "see $lt_log"
-	else
-		ok "$1: no sanitizer report"
-	fi
+	t_lt_stop "$1" 100
 	grep -E "^(frames|flows|video)" "$lt_log" | sed 's/^/  leaktap: /'
 }
 # curl -F upload from the office; sets c_rc c_out (time_total size_upload http_code) c_end
@@ -311,25 +139,25 @@ upload() { # url file [extra curl args]
 	c_out=$(office 60 curl -sS -o "$W/log/curl-body.txt" -F "file=@$file;type=video/mp4" \
 		--max-time 50 -w '%{time_total} %{size_upload} %{http_code}' "$@" "$url" 2>"$W/log/curl-err.txt")
 	c_rc=$?
-	c_end=$(now)
+	c_end=$(t_now)
 }
 
 # --- lab ----------------------------------------------------------------------------
-lab_up "$NAME" --appliance || abort "tools/lab up failed"
-start_server sink internet 175 $PY "$W/sink.py" "$W/log/sink.jsonl" \
+lab_up "$NAME" --appliance || t_abort "tools/lab up failed"
+t_start_server sink internet 175 $PY "$W/sink.py" "$W/log/sink.jsonl" \
 	10.77.0.100:80 10.77.0.109:80 10.77.0.113:80 127.0.0.1:8081
-start_server nginx internet 175 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
-start_server dnsmasq internet 175 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
-wait_port internet t 10.77.0.100:80 && wait_port internet t 10.77.0.113:80 && wait_port internet t 127.0.0.1:8081 || abort "sink did not start"
-wait_port internet t 10.77.0.107:443 && wait_port internet t 10.77.0.111:80 || abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
-wait_port internet u 10.77.0.53:53 || abort "dnsmasq did not start"
+t_start_server nginx internet 175 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
+t_start_server dnsmasq internet 175 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
+t_wait_port internet t 10.77.0.100:80 && t_wait_port internet t 10.77.0.113:80 && t_wait_port internet t 127.0.0.1:8081 || t_abort "sink did not start"
+t_wait_port internet t 10.77.0.107:443 && t_wait_port internet t 10.77.0.111:80 || t_abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
+t_wait_port internet u 10.77.0.53:53 || t_abort "dnsmasq did not start"
 
 # Offloads: every veth end of the lab (hosts, switch ports, appliance ports).
 offloads_off() {
 	local n i bad=0 v
 	for n in office office2 internet sw app; do
-		for i in $(ip -n "$(ns $n)" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1); do
-			v=$(ip netns exec "$(ns $n)" ethtool -k "$i" | grep -E '^(generic-receive-offload|generic-segmentation-offload|tcp-segmentation-offload):')
+		for i in $(ip -n "$(t_ns $n)" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1); do
+			v=$(ip netns exec "$(t_ns $n)" ethtool -k "$i" | grep -E '^(generic-receive-offload|generic-segmentation-offload|tcp-segmentation-offload):')
 			if echo "$v" | grep -q ': on'; then
 				echo "offload on: $n $i: $v"
 				bad=1
@@ -338,46 +166,40 @@ offloads_off() {
 	done
 	return $bad
 }
-check "setup: GRO/GSO/TSO off on every veth" offloads_off
+t_check "setup: GRO/GSO/TSO off on every veth" offloads_off
 
 # =====================================================================================
 # 1. block mode
 # =====================================================================================
-start_leaktap "$(cfg block)" block || abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block.log")"
-say "leaktap (block) forwarding, pid $lt_pid"
+start_leaktap "$(cfg block)" block || t_abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block.log")"
+t_say "leaktap (block) forwarding, pid $lt_pid"
 
-n0=$(sinklines)
+n0=$(t_sinklines)
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "blocked upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+t_say "blocked upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
 case $c_rc in
-55 | 56) ok "block: curl fails with a reset (exit $c_rc)" ;;
-*) ko "block: curl fails with a reset" "exit $c_rc" ;;
+55 | 56) t_ok "block: curl fails with a reset (exit $c_rc)" ;;
+*) t_ko "block: curl fails with a reset" "exit $c_rc" ;;
 esac
-if wait_sink "$n0"; then
+if t_wait_sink "$n0"; then
 	rec=$(sed -n "$((n0 + 1))p" "$W/log/sink.jsonl")
 	# what reached the server: the larger of what the application read and
 	# what the server's TCP accepted in order (TCP_INFO; on a reset, unread
 	# data in the receive queue never reaches the application)
-	got=$(jq_py "$rec" 'max(r["bytes"], r["tcp_bytes"] or 0)')
-	say "server: $(jq_py "$rec" '"read by the server %s bytes (headers+body), accepted by its TCP %s, end=%s, complete=%s" % (r["bytes"], r["tcp_bytes"], r["end"], r["complete"])')"
-	if [ "$(jq_py "$rec" 'r["complete"]')" = False ] && [ "$got" -le $((THRESHOLD + MIB)) ]; then
-		ok "block: server received $got bytes <= 10^7 + 1 MiB"
+	got=$(t_jq "$rec" 'max(r["bytes"], r["tcp_bytes"] or 0)')
+	t_say "server: $(t_jq "$rec" '"read by the server %s bytes (headers+body), accepted by its TCP %s, end=%s, complete=%s" % (r["bytes"], r["tcp_bytes"], r["end"], r["complete"])')"
+	if [ "$(t_jq "$rec" 'r["complete"]')" = False ] && [ "$got" -le $((THRESHOLD + MIB)) ]; then
+		t_ok "block: server received $got bytes <= 10^7 + 1 MiB"
 	else
-		ko "block: server received <= 10^7 + 1 MiB" "$got bytes, complete=$(jq_py "$rec" 'r["complete"]')"
+		t_ko "block: server received <= 10^7 + 1 MiB" "$got bytes, complete=$(t_jq "$rec" 'r["complete"]')"
 	fi
-	srv_last=$(jq_py "$rec" 'r["t_last"]')
-	srv_end=$(jq_py "$rec" 'r["t_end"]')
+	srv_last=$(t_jq "$rec" 'r["t_last"]')
+	srv_end=$(t_jq "$rec" 'r["t_end"]')
 else
-	ko "block: server received <= 10^7 + 1 MiB" "the sink logged no connection"
+	t_ko "block: server received <= 10^7 + 1 MiB" "the sink logged no connection"
 	srv_last=0 srv_end=0
 fi
-alert=$(grep '"remote_ip":"10.77.0.100"' "$lt_alerts" | grep '"update":0' | head -n 1)
-say "alert: $alert"
-if [ -n "$alert" ] && [ "$(jq_py "$alert" 'r["action"]=="block" and r["kind"]=="video" and r["video"]=="mp4" and r["lan_ip"]=="10.77.0.10" and r["bytes_out"] > 10**7')" = True ]; then
-	ok "block: alert update 0, action block, kind video, video mp4"
-else
-	ko "block: alert update 0, action block, kind video, video mp4" "$(head -c 300 "$lt_alerts")"
-fi
+t_block_alert block 10.77.0.100 mp4
 fp_ok() { # the alert's fields from the carrier and the file (docs/alerts.md)
 	$PY - "$alert" "$M/upload.mp4" <<'PYEOF'
 import hashlib, json, sys
@@ -389,112 +211,112 @@ bad = {k: r.get(k) for k, v in want.items() if r.get(k) != v}
 assert not bad, bad
 PYEOF
 }
-check "block: alert names host, file, MAC and the file's fingerprint" fp_ok
+t_check "block: alert names host, file, MAC and the file's fingerprint" fp_ok
 if [ -n "$alert" ]; then
 	# alert ts = packet time at which leaktap saw the pair cross 10 MB (live: wall clock)
-	t_alert=$($PY -c 'import datetime,json,sys; print(datetime.datetime.strptime(json.loads(sys.argv[1])["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp())' "$alert")
+	t_alert=$(t_ts_of "$alert")
 	d=$($PY -c 'import sys; a,c,s,e=map(float,sys.argv[1:]); print("%.3f %.3f %.3f" % (c-a, e-a, s-a))' "$t_alert" "$c_end" "$srv_end" "$srv_last")
 	set -- $d
-	say "crossing (alert ts) -> curl exit: $1 s; -> server saw the reset: $2 s; server's last byte - crossing: $3 s"
+	t_say "crossing (alert ts) -> curl exit: $1 s; -> server saw the reset: $2 s; server's last byte - crossing: $3 s"
 	if $PY -c 'import sys; sys.exit(not (-0.05 <= float(sys.argv[1]) <= 1.0))' "$1"; then
-		ok "block: curl fails within 1 s of the crossing ($1 s)"
+		t_ok "block: curl fails within 1 s of the crossing ($1 s)"
 	else
-		ko "block: curl fails within 1 s of the crossing" "$1 s"
+		t_ko "block: curl fails within 1 s of the crossing" "$1 s"
 	fi
 else
-	ko "block: curl fails within 1 s of the crossing" "no alert"
+	t_ko "block: curl fails within 1 s of the crossing" "no alert"
 fi
 
 # Quarantine: the same upload again, seconds later.
-n1=$(sinklines)
+n1=$(t_sinklines)
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "quarantined upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+t_say "quarantined upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
 sleep 1
 t_q=${c_out%% *}
-if [ "$c_rc" != 0 ] && $PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 1.0)' "${t_q:-99}" && [ "$(sinklines)" = "$n1" ] &&
-	[ -z "$(ip netns exec "$(ns internet)" ss -Htn state established 'sport = :80' 2>/dev/null)" ]; then
-	ok "block: quarantined pair: second curl fails at once (exit $c_rc, ${t_q} s), no connection reaches the server"
+if [ "$c_rc" != 0 ] && $PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 1.0)' "${t_q:-99}" && [ "$(t_sinklines)" = "$n1" ] &&
+	[ -z "$(ip netns exec "$(t_ns internet)" ss -Htn state established 'sport = :80' 2>/dev/null)" ]; then
+	t_ok "block: quarantined pair: second curl fails at once (exit $c_rc, ${t_q} s), no connection reaches the server"
 else
-	ko "block: quarantined pair: second curl fails at once, nothing reaches the server" "exit $c_rc, ${t_q} s, sink connections $n1 -> $(sinklines)"
+	t_ko "block: quarantined pair: second curl fails at once, nothing reaches the server" "exit $c_rc, ${t_q} s, sink connections $n1 -> $(t_sinklines)"
 fi
 
 # =====================================================================================
 # 2. block mode, traffic that must pass
 # =====================================================================================
-n2=$(sinklines)
+n2=$(t_sinklines)
 upload https://secure.video.test/upload/meeting.mp4 "$M/upload.mp4" -k
-say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
-rec=$(wait_sink "$n2" && sed -n "$((n2 + 1))p" "$W/log/sink.jsonl")
+t_say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+rec=$(t_wait_sink "$n2" && sed -n "$((n2 + 1))p" "$W/log/sink.jsonl")
 if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
-	[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
-	ok "pass: HTTPS MP4 upload intact (server SHA-256 = client's)"
+	[ "$(t_jq "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
+	t_ok "pass: HTTPS MP4 upload intact (server SHA-256 = client's)"
 else
-	ko "pass: HTTPS MP4 upload intact" "curl $c_rc $c_out; sink: $rec"
+	t_ko "pass: HTTPS MP4 upload intact" "curl $c_rc $c_out; sink: $rec"
 fi
 
 # Allow-listed by name: the same MP4 in clear text, well past the threshold,
 # must pass untouched. The allow entry is a name only, so this also checks
 # that leaktap bound the name to 10.77.0.113 from the DNS answer it forwarded.
-na=$(sinklines)
+na=$(t_sinklines)
 upload http://backup.allowed.test/upload/meeting.mp4 "$M/upload.mp4"
-say "allow-listed upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
-rec=$(wait_sink "$na" && sed -n "$((na + 1))p" "$W/log/sink.jsonl")
+t_say "allow-listed upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+rec=$(t_wait_sink "$na" && sed -n "$((na + 1))p" "$W/log/sink.jsonl")
 if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
-	[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ] &&
-	[ "$(jq_py "$rec" 'r["local"]')" = 10.77.0.113:80 ]; then
-	ok "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact (server SHA-256 = client's, $(jq_py "$rec" 'r["bytes"]') bytes)"
+	[ "$(t_jq "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ] &&
+	[ "$(t_jq "$rec" 'r["local"]')" = 10.77.0.113:80 ]; then
+	t_ok "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact (server SHA-256 = client's, $(t_jq "$rec" 'r["bytes"]') bytes)"
 else
-	ko "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact" "curl $c_rc $c_out; sink: $rec"
+	t_ko "pass: clear-text MP4 upload to allow-listed backup.allowed.test intact" "curl $c_rc $c_out; sink: $rec"
 fi
 if grep -q '"remote_ip":"10.77.0.113"' "$lt_alerts"; then
-	ko "pass: no alert for the allow-listed host" "$(grep '"remote_ip":"10.77.0.113"' "$lt_alerts" | head -c 300)"
+	t_ko "pass: no alert for the allow-listed host" "$(grep '"remote_ip":"10.77.0.113"' "$lt_alerts" | head -c 300)"
 else
-	ok "pass: no alert for the allow-listed host"
+	t_ok "pass: no alert for the allow-listed host"
 fi
 
-n3=$(sinklines)
+n3=$(t_sinklines)
 upload http://bulk.data.test/upload/random.bin "$M/random.bin"
-say "random upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
-rec=$(wait_sink "$n3" && sed -n "$((n3 + 1))p" "$W/log/sink.jsonl")
+t_say "random upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+rec=$(t_wait_sink "$n3" && sed -n "$((n3 + 1))p" "$W/log/sink.jsonl")
 if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
-	[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$rnd_sha" ]; then
-	ok "pass: 50 MB random POST intact (server SHA-256 = client's)"
+	[ "$(t_jq "$rec" 'r.get("file_sha256")')" = "$rnd_sha" ]; then
+	t_ok "pass: 50 MB random POST intact (server SHA-256 = client's)"
 else
-	ko "pass: 50 MB random POST intact" "curl $c_rc $c_out; sink: $rec"
+	t_ko "pass: 50 MB random POST intact" "curl $c_rc $c_out; sink: $rec"
 fi
 
 get_ok() { office 15 curl -sS --max-time 10 http://www.shop.test/ | cmp - "$W/www/index.html"; }
-check "pass: small HTTP GET" get_ok
-check "pass: ping IPv4" ip netns exec "$(ns office)" timeout 10 ping -c 3 -i 0.2 -W 2 -q 10.77.0.111
-check "pass: ping IPv6" ip netns exec "$(ns office)" timeout 10 ping -6 -c 3 -i 0.2 -W 2 -q fd77::111
+t_check "pass: small HTTP GET" get_ok
+t_check "pass: ping IPv4" ip netns exec "$(t_ns office)" timeout 10 ping -c 3 -i 0.2 -W 2 -q 10.77.0.111
+t_check "pass: ping IPv6" ip netns exec "$(t_ns office)" timeout 10 ping -6 -c 3 -i 0.2 -W 2 -q fd77::111
 dns_ok() { office 10 getent ahosts www.shop.test | grep -q '^10.77.0.111 '; }
-check "pass: DNS lookup" dns_ok
+t_check "pass: DNS lookup" dns_ok
 n_block_alerts=$(grep -c . "$lt_alerts")
 other=$(grep -v '"remote_ip":"10.77.0.100"' "$lt_alerts" | head -n 3)
 if [ -z "$other" ]; then
-	ok "pass: no alert for anything but the blocked pair"
+	t_ok "pass: no alert for anything but the blocked pair"
 else
-	ko "pass: no alert for anything but the blocked pair" "$other"
+	t_ko "pass: no alert for anything but the blocked pair" "$other"
 fi
 
 stop_leaktap "block"
-say "block-mode alerts: $n_block_alerts line(s) before SIGTERM, $(grep -c . "$lt_alerts") after"
+t_say "block-mode alerts: $n_block_alerts line(s) before SIGTERM, $(grep -c . "$lt_alerts") after"
 
 # =====================================================================================
 # 3. monitor mode
 # =====================================================================================
-start_leaktap "$(cfg monitor)" monitor || abort "leaktap (monitor) did not start: $(tail -n 3 "$W/log/leaktap-monitor.log")"
-n4=$(sinklines)
+start_leaktap "$(cfg monitor)" monitor || t_abort "leaktap (monitor) did not start: $(tail -n 3 "$W/log/leaktap-monitor.log")"
+n4=$(t_sinklines)
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "monitored upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
-rec=$(wait_sink "$n4" && sed -n "$((n4 + 1))p" "$W/log/sink.jsonl")
+t_say "monitored upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+rec=$(t_wait_sink "$n4" && sed -n "$((n4 + 1))p" "$W/log/sink.jsonl")
 if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
-	[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
-	ok "monitor: MP4 upload completes intact (server SHA-256 = client's, $(jq_py "$rec" 'r["bytes"]') bytes)"
+	[ "$(t_jq "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
+	t_ok "monitor: MP4 upload completes intact (server SHA-256 = client's, $(t_jq "$rec" 'r["bytes"]') bytes)"
 else
-	ko "monitor: MP4 upload completes intact" "curl $c_rc $c_out; sink: $rec"
+	t_ko "monitor: MP4 upload completes intact" "curl $c_rc $c_out; sink: $rec"
 fi
-say "monitor-mode alerts before SIGTERM: $(grep -c . "$lt_alerts") line(s)"
+t_say "monitor-mode alerts before SIGTERM: $(grep -c . "$lt_alerts") line(s)"
 stop_leaktap "monitor"
 mon_check() {
 	$PY - "$lt_alerts" <<'EOF'
@@ -511,10 +333,10 @@ assert pair[0]["bytes_out"] > 10**7
 EOF
 }
 if mon_check >"$W/log/monitor-alerts.txt" 2>&1; then
-	ok "monitor: exactly one alert (update 0) for the pair, $(($(grep -c . "$lt_alerts") - 1)) update(s), action alert"
+	t_ok "monitor: exactly one alert (update 0) for the pair, $(($(grep -c . "$lt_alerts") - 1)) update(s), action alert"
 else
-	ko "monitor: exactly one alert (update 0) for the pair, action alert" "$(tail -n 3 "$W/log/monitor-alerts.txt")"
+	t_ko "monitor: exactly one alert (update 0) for the pair, action alert" "$(tail -n 3 "$W/log/monitor-alerts.txt")"
 fi
 sed 's/^/  monitor alert: /' "$lt_alerts" | cut -c1-400
 
-finish
+t_finish

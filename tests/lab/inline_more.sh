@@ -54,75 +54,19 @@
 # count and time; namespaces and processes are removed on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lim$$
-W=$top/build/lab/inline_more
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh inline_more lim$$ build/lab/inline_more
 M=$W/media
 RTMP_SO=/usr/lib/nginx/modules/ngx_rtmp_module.so
 THRESHOLD=10000000
 MIB=1048576
 MAX_FLOWS=$(awk '$2 == "CONFIG_MAX_FLOWS" { print $3 }' build/autoconf.h 2>/dev/null)
 MAX_FLOWS=${MAX_FLOWS:-65536}
-pass=0 fail=0
-t_start=$(date +%s.%N)
 
-say() { echo "  $*"; }
-ok() {
-	pass=$((pass + 1))
-	echo "PASS $1"
-}
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-finish() {
-	echo "runtime $($PY -c "import sys,time; print('%.1f' % (time.time()-float(sys.argv[1])))" "$t_start") s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 0
-	exit 1
-}
-abort() { # setup failure: counts as a failure and ends the run
-	ko "setup" "$*"
-	finish
-}
-bail() { # before anything is set up
-	echo "inline_more: $*"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || bail "needs root (network namespaces)"
-for c in ffmpeg nginx dnsmasq curl tcpdump ethtool ip ss flock pgrep; do
-	command -v $c >/dev/null 2>&1 || bail "missing $c"
-done
-[ -f $RTMP_SO ] || bail "missing libnginx-mod-rtmp ($RTMP_SO)"
-[ -x "$BIN" ] || bail "$BIN not built (make release asan)"
-
-# --- cleanup -------------------------------------------------------------------
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	[ -n "$lt_pid" ] && kill "$lt_pid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $lt_pid "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	lab_down "$NAME"
-	rm -rf "$W/nginx/tmp" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
-
-mkdir -p "$W"
-exec 9>"$W/.lock"
-flock -n 9 || bail "another run holds $W/.lock"
+t_need ffmpeg nginx dnsmasq curl tcpdump ethtool ip ss flock pgrep
+[ -f $RTMP_SO ] || t_bail "missing libnginx-mod-rtmp ($RTMP_SO)"
+t_cleanup_more() { rm -rf "$W/nginx/tmp" 2>/dev/null; }
+t_lock
 rm -rf "${W:?}/log" "${W:?}/etc" "${W:?}/nginx" "${W:?}/dns" "${W:?}/state" "${W:?}/cap"
 mkdir -p "$W"/{log,etc,nginx/tmp,dns,state,cap} "$M"
 export LAB_DIR=$W/etc
@@ -130,15 +74,9 @@ export LAB_DIR=$W/etc
 # --- media ------------------------------------------------------------------------
 # Two real MP4s (H.264, testsrc2 + noise so the bitrate is real): a ~3 MB clip
 # and a ~8 MB recording that is uploaded at 1 MB/s (kill -9 lands mid-upload).
-if ! [ -s "$M/clip.mp4" ] || ! [ -s "$M/long.mp4" ] || ! [ "$M/long.mp4" -nt "$0" ]; then
-	ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=2" \
-		-vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -b:v 12M -maxrate 12M -bufsize 3M \
-		-pix_fmt yuv420p "$M/clip.mp4" >"$W/log/ffmpeg-media.log" 2>&1 &&
-		ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=4" \
-			-vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -b:v 16M -maxrate 16M -bufsize 4M \
-			-pix_fmt yuv420p "$M/long.mp4" >>"$W/log/ffmpeg-media.log" 2>&1 || abort "ffmpeg (media) failed"
-fi
-say "media: clip.mp4 $(stat -c %s "$M/clip.mp4") bytes, long.mp4 $(stat -c %s "$M/long.mp4") bytes"
+t_mp4 "$M/clip.mp4" 2 "$W/log/ffmpeg-media.log" -b:v 12M -maxrate 12M -bufsize 3M &&
+	t_mp4 "$M/long.mp4" 4 "$W/log/ffmpeg-media.log" -b:v 16M -maxrate 16M -bufsize 4M || t_abort "ffmpeg (media) failed"
+t_say "media: clip.mp4 $(stat -c %s "$M/clip.mp4") bytes, long.mp4 $(stat -c %s "$M/long.mp4") bytes"
 
 # --- servers' private configuration ---------------------------------------------------
 # Stream sink (test 2): per connection, read to EOF, answer "BYTES SHA256\n",
@@ -250,24 +188,11 @@ print(json.dumps({"sent": sent, "distinct_5tuples": len(tuples), "secs": round(d
                   "pps": round(sent / dt), "send_errors": errs, "src_port": s.getsockname()[1]}), flush=True)
 EOF
 
-cat >"$W/nginx/nginx.conf" <<EOF
-# leaktap inline lab (more): private nginx with the RTMP module (not the system's /etc/nginx).
-load_module $RTMP_SO;
-user root;
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/log/nginx-error.log info;
-events { worker_connections 64; }
-http {
+t_nginx_head "$W/nginx/nginx.conf" "leaktap inline lab (more), with the RTMP module" "load_module $RTMP_SO;"
+cat >>"$W/nginx/nginx.conf" <<EOF
     default_type application/octet-stream;
     log_format lab '\$remote_addr \$server_addr \$server_port \$host "\$request" \$status \$request_length \$body_bytes_sent';
     access_log $W/log/nginx-access.log lab;
-    client_body_temp_path $W/nginx/tmp/body;
-    proxy_temp_path $W/nginx/tmp/proxy;
-    fastcgi_temp_path $W/nginx/tmp/fastcgi;
-    uwsgi_temp_path $W/nginx/tmp/uwsgi;
-    scgi_temp_path $W/nginx/tmp/scgi;
-    keepalive_timeout 5;
     client_body_timeout 60s;
     server {
         listen 10.77.0.100:80;
@@ -299,24 +224,10 @@ rtmp {
     }
 }
 EOF
-cat >"$W/dns/dnsmasq.conf" <<EOF
-# leaktap inline lab (more): private DNS; answers .test names only.
-no-resolv
-no-hosts
-no-poll
-bind-interfaces
-listen-address=10.77.0.53
-local=/test/
-local-ttl=300
-host-record=upload.video.test,10.77.0.100
-host-record=upload2.video.test,10.77.0.101
-host-record=rtmp.video.test,10.77.0.102
-host-record=upload3.video.test,10.77.0.103
-host-record=stream.data.test,10.77.0.109
-log-queries
-log-facility=$W/log/dnsmasq.log
-pid-file=$W/dns/dnsmasq.pid
-EOF
+t_dnsmasq_conf "$W/dns/dnsmasq.conf" "$W/dns/dnsmasq.pid" "leaktap inline lab (more)" local-ttl=300 \
+	host-record=upload.video.test,10.77.0.100 host-record=upload2.video.test,10.77.0.101 \
+	host-record=rtmp.video.test,10.77.0.102 host-record=upload3.video.test,10.77.0.103 \
+	host-record=stream.data.test,10.77.0.109 log-queries "log-facility=$W/log/dnsmasq.log"
 
 cat >"$W/etc/block.json" <<EOF
 {"mode": "block", "threshold_mb": 10, "quarantine_s": 600,
@@ -328,115 +239,66 @@ cat >"$W/state/config.json" <<EOF
 EOF
 
 # --- helpers ----------------------------------------------------------------------
-ns() { lab_ns "$NAME" "$1"; }
-start_server() { # label host lifetime cmd...
-	local label=$1 host=$2 life=$3
-	shift 3
-	ip netns exec "$(ns "$host")" timeout -k 2 "$life" "$@" >"$W/log/$label.log" 2>&1 &
-	PIDS+=($!)
-}
-wait_port() { # host t|u ip:port
-	for _ in $(seq 50); do
-		[ -n "$(ip netns exec "$(ns "$1")" ss -Hln"$2" "src $3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 office() { lab_exec "$NAME" office timeout -k 2 "$@"; }
 office2() { lab_exec "$NAME" office2 timeout -k 2 "$@"; }
-now() { date +%s.%N; }
-jq_py() { # python expression over the JSON line $1 -> printed
-	$PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
-}
-ts_of() { # alert JSON line -> its ts as epoch seconds
-	$PY -c 'import datetime,json,sys; print(datetime.datetime.strptime(json.loads(sys.argv[1])["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
-}
 fsub() { $PY -c 'import sys; print("%.3f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$1" "$2"; }
 # Start leaktap in the appliance namespace; waits until it forwards.
 start_leaktap() { # label leaktap-args...
 	local label=$1
 	shift
-	lt_alerts=$W/log/alerts-$label.jsonl
-	lt_log=$W/log/leaktap-$label.log
-	ip netns exec "$(ns app)" timeout -k 5 120 "$BIN" --lan lan0 --wan wan0 "$@" \
-		>"$lt_alerts" 2>"$lt_log" &
-	lt_pid=$!
-	for _ in $(seq 100); do
-		grep -q "forwarding between" "$lt_log" && break
-		kill -0 $lt_pid 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q "forwarding between" "$lt_log" || return 1
-	# the path is up when the office reaches the DNS server through it
-	for _ in $(seq 30); do
-		ip netns exec "$(ns office)" ping -c 1 -W 1 -q 10.77.0.53 >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-sanitizer_check() { # label log
-	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$2"; then
-		ko "$1: no sanitizer report" "see $2"
-	else
-		ok "$1: no sanitizer report"
-	fi
+	t_lt_launch "$label" ip netns exec "$(t_ns app)" timeout -k 5 120 "$BIN" --lan lan0 --wan wan0 "$@"
+	t_lt_forwarding 10.77.0.53
 }
 stop_leaktap() { # label: SIGTERM (timeout passes it on), wait (bounded), exit status, sanitizers
-	local rc
-	kill -TERM "$lt_pid" 2>/dev/null
-	for _ in $(seq 150); do kill -0 "$lt_pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$lt_pid"
-	rc=$?
-	lt_pid=
-	if [ "$rc" = 0 ]; then ok "$1: leaktap exits 0 on SIGTERM"; else ko "$1: leaktap exits 0 on SIGTERM" "exit $rc"; fi
-	sanitizer_check "$1" "$lt_log"
+	t_lt_stop "$1" 150
 	grep -E "^(frames|flows|detection|video)" "$lt_log" | sed 's/^/  leaktap: /'
 	grep -E "^leaktap: forwarded" "$lt_log" | sed 's/^/  /'
 }
 udp_noports() { # UDP datagrams the internet namespace received for closed ports
-	ip netns exec "$(ns internet)" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }' /proc/net/snmp
+	ip netns exec "$(t_ns internet)" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }' /proc/net/snmp
 }
 
 # --- lab ----------------------------------------------------------------------------
-lab_up "$NAME" --appliance || abort "tools/lab up failed"
-start_server nginx internet 200 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
-start_server dnsmasq internet 200 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
-start_server ssink internet 200 $PY "$W/ssink.py" "$W/log/ssink.jsonl" 10.77.0.109:9000
-wait_port internet t 10.77.0.102:1935 && wait_port internet t 10.77.0.100:80 ||
-	abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
-wait_port internet u 10.77.0.53:53 || abort "dnsmasq did not start"
-wait_port internet t 10.77.0.109:9000 || abort "stream sink did not start"
+lab_up "$NAME" --appliance || t_abort "tools/lab up failed"
+t_start_server nginx internet 200 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
+t_start_server dnsmasq internet 200 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
+t_start_server ssink internet 200 $PY "$W/ssink.py" "$W/log/ssink.jsonl" 10.77.0.109:9000
+t_wait_port internet t 10.77.0.102:1935 && t_wait_port internet t 10.77.0.100:80 ||
+	t_abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
+t_wait_port internet u 10.77.0.53:53 || t_abort "dnsmasq did not start"
+t_wait_port internet t 10.77.0.109:9000 || t_abort "stream sink did not start"
 
 # =====================================================================================
 # 1. block mode: RTMP publish cut
 # =====================================================================================
 echo "== 1. block mode: RTMP publish (ffmpeg -> nginx-rtmp)"
 # The server's view: its own interface, headers only.
-ip netns exec "$(ns internet)" timeout -k 2 60 tcpdump -i eth0 -n -s 128 -B 16384 --immediate-mode \
+ip netns exec "$(t_ns internet)" timeout -k 2 60 tcpdump -i eth0 -n -s 128 -B 16384 --immediate-mode \
 	-w "$W/cap/rtmp.pcap" 'tcp port 1935' >"$W/log/tcpdump-rtmp.log" 2>&1 &
 cap_pid=$!
 PIDS+=("$cap_pid")
 for _ in $(seq 50); do grep -q "listening on" "$W/log/tcpdump-rtmp.log" && break; sleep 0.1; done
-grep -q "listening on" "$W/log/tcpdump-rtmp.log" || abort "tcpdump did not start"
+grep -q "listening on" "$W/log/tcpdump-rtmp.log" || t_abort "tcpdump did not start"
 start_leaktap block1 --config "$W/etc/block.json" ||
-	abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block1.log")"
-say "leaktap (block) forwarding, pid $lt_pid"
+	t_abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block1.log")"
+t_say "leaktap (block) forwarding, pid $lt_pid"
 
 PLANNED=40
-f_t0=$(now)
+f_t0=$(t_now)
 office 60 ffmpeg -nostdin -hide_banner -v error -re \
 	-f lavfi -i "testsrc2=size=640x360:rate=30:duration=$PLANNED" -vf noise=alls=40:allf=t \
 	-c:v libx264 -preset ultrafast -tune zerolatency -b:v 10M -minrate 10M -maxrate 10M -bufsize 2M \
 	-g 30 -pix_fmt yuv420p -f flv rtmp://rtmp.video.test/live/x >"$W/log/ffmpeg-rtmp.log" 2>&1
 f_rc=$?
-f_t1=$(now)
+f_t1=$(t_now)
 f_secs=$(fsub "$f_t1" "$f_t0")
 f_err=$(grep -v '^\s*$' "$W/log/ffmpeg-rtmp.log" | head -n 3 | tr '\n' '|' | cut -c1-300)
-say "ffmpeg: exit $f_rc after $f_secs s of a planned $PLANNED s: $f_err"
+t_say "ffmpeg: exit $f_rc after $f_secs s of a planned $PLANNED s: $f_err"
 if [ "$f_rc" != 0 ] && $PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 30)' "$f_secs" &&
 	grep -qiE 'connection reset|broken pipe' "$W/log/ffmpeg-rtmp.log"; then
-	ok "rtmp: ffmpeg fails with a reset/broken pipe after $f_secs s (planned $PLANNED s)"
+	t_ok "rtmp: ffmpeg fails with a reset/broken pipe after $f_secs s (planned $PLANNED s)"
 else
-	ko "rtmp: ffmpeg fails with a reset/broken pipe well before $PLANNED s" "exit $f_rc after $f_secs s: $f_err"
+	t_ko "rtmp: ffmpeg fails with a reset/broken pipe well before $PLANNED s" "exit $f_rc after $f_secs s: $f_err"
 fi
 
 # nginx-rtmp logs the session when it ends (bounded wait)
@@ -446,8 +308,8 @@ kill -INT $cap_pid 2>/dev/null
 for _ in $(seq 30); do kill -0 $cap_pid 2>/dev/null || break; sleep 0.1; done
 rtmp_line=$(grep 'PUBLISH' "$W/log/rtmp-access.log" 2>/dev/null | grep '"x"' | tail -n 1)
 nginx_rx=$(echo "$rtmp_line" | awk '{ for (i = 1; i <= NF; i++) if ($i == "-" && $(i+1) ~ /^[0-9]+$/) { print $(i+1); exit } }')
-say "nginx-rtmp access log: ${rtmp_line:-none}"
-say "tcpdump (server side): $(grep -E 'captured|dropped' "$W/log/tcpdump-rtmp.log" | tr '\n' ' ')"
+t_say "nginx-rtmp access log: ${rtmp_line:-none}"
+t_say "tcpdump (server side): $(grep -E 'captured|dropped' "$W/log/tcpdump-rtmp.log" | tr '\n' ' ')"
 # In-order payload span client -> server from the server-side capture.
 cat >"$W/span.py" <<'EOF'
 import json, struct, sys
@@ -481,26 +343,20 @@ print(json.dumps({"span": top, "payload_with_retx": total, "data_pkts": pkts, "r
                   "rst_to_client": rst_to_cli, "t_last_data": t_last_data}))
 EOF
 span=$($PY "$W/span.py" "$W/cap/rtmp.pcap" 10.77.0.10 10.77.0.102 1935 2>"$W/log/span.err")
-say "server-side capture: ${span:-$(head -c 200 "$W/log/span.err")}"
-cap_rx=$([ -n "$span" ] && jq_py "$span" 'r["span"]')
+t_say "server-side capture: ${span:-$(head -c 200 "$W/log/span.err")}"
+cap_rx=$([ -n "$span" ] && t_jq "$span" 'r["span"]')
 got=$(printf '%s\n%s\n' "${cap_rx:-0}" "${nginx_rx:-0}" | sort -n | tail -n 1)
 if [ -n "$cap_rx" ] && [ -n "$nginx_rx" ] && [ "$got" -gt 0 ] && [ "$got" -le $((THRESHOLD + MIB)) ]; then
-	ok "rtmp: server received $got bytes <= 10^7 + 1 MiB (TCP span at the server $cap_rx, nginx-rtmp bytes_received $nginx_rx)"
+	t_ok "rtmp: server received $got bytes <= 10^7 + 1 MiB (TCP span at the server $cap_rx, nginx-rtmp bytes_received $nginx_rx)"
 else
-	ko "rtmp: server received <= 10^7 + 1 MiB" "TCP span at the server ${cap_rx:-?}, nginx-rtmp bytes_received ${nginx_rx:-?}"
+	t_ko "rtmp: server received <= 10^7 + 1 MiB" "TCP span at the server ${cap_rx:-?}, nginx-rtmp bytes_received ${nginx_rx:-?}"
 fi
-alert=$(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | grep '"update":0' | head -n 1)
-say "alert: $alert"
-if [ -n "$alert" ] && [ "$(jq_py "$alert" 'r["action"]=="block" and r["kind"]=="video" and r["video"]=="rtmp" and r["lan_ip"]=="10.77.0.10" and r["bytes_out"] > 10**7')" = True ]; then
-	ok "rtmp: alert update 0, action block, kind video, video rtmp"
-else
-	ko "rtmp: alert update 0, action block, kind video, video rtmp" "$(head -c 300 "$lt_alerts")"
-fi
+t_block_alert rtmp 10.77.0.102 rtmp
 if [ -n "$alert" ]; then
-	t_alert=$(ts_of "$alert")
-	say "ffmpeg start -> crossing (alert ts): $(fsub "$t_alert" "$f_t0") s; crossing -> ffmpeg exit: $(fsub "$f_t1" "$t_alert") s"
-	[ -n "$span" ] && [ "$(jq_py "$span" 'r["rst_to_server"]')" != None ] &&
-		say "crossing -> reset seen at the server: $(fsub "$(jq_py "$span" 'r["rst_to_server"]')" "$t_alert") s"
+	t_alert=$(t_ts_of "$alert")
+	t_say "ffmpeg start -> crossing (alert ts): $(fsub "$t_alert" "$f_t0") s; crossing -> ffmpeg exit: $(fsub "$f_t1" "$t_alert") s"
+	[ -n "$span" ] && [ "$(t_jq "$span" 'r["rst_to_server"]')" != None ] &&
+		t_say "crossing -> reset seen at the server: $(fsub "$(t_jq "$span" 'r["rst_to_server"]')" "$t_alert") s"
 fi
 stop_leaktap "rtmp"
 
@@ -509,13 +365,13 @@ stop_leaktap "rtmp"
 # =====================================================================================
 echo "== 2. flow-table flood (10.77.0.10) beside a 40 MB transfer (10.77.0.11)"
 start_leaktap flood --config "$W/etc/block.json" ||
-	abort "leaktap (flood) did not start: $(tail -n 3 "$W/log/leaktap-flood.log")"
+	t_abort "leaktap (flood) did not start: $(tail -n 3 "$W/log/leaktap-flood.log")"
 XFER=40000000
 XRATE=5000000
 office2 45 $PY "$W/pclient.py" 10.77.0.109 9000 $XFER $XRATE >"$W/log/xfer-base.json" 2>"$W/log/xfer-base.err"
 b_rc=$?
 base=$(tail -n 1 "$W/log/xfer-base.json")
-say "baseline transfer (no flood): exit $b_rc ${base:-$(head -c 200 "$W/log/xfer-base.err")}"
+t_say "baseline transfer (no flood): exit $b_rc ${base:-$(head -c 200 "$W/log/xfer-base.err")}"
 
 np0=$(udp_noports)
 office2 45 $PY "$W/pclient.py" 10.77.0.109 9000 $XFER $XRATE >"$W/log/xfer-flood.json" 2>"$W/log/xfer-flood.err" &
@@ -529,27 +385,27 @@ x_rc=$?
 sleep 0.5
 np1=$(udp_noports)
 fl=$(tail -n 1 "$W/log/flood.json")
-say "flood: exit $fl_rc ${fl:-$(head -c 200 "$W/log/flood.err")}; datagrams that reached the internet namespace (Udp NoPorts delta): $((np1 - np0))"
-if [ "$fl_rc" = 0 ] && [ -n "$fl" ] && [ "$(jq_py "$fl" 'r["distinct_5tuples"] >= 100000 and r["secs"] <= 15.5')" = True ]; then
-	ok "flood: $(jq_py "$fl" 'r["sent"]') datagrams to $(jq_py "$fl" 'r["distinct_5tuples"]') distinct 5-tuples in $(jq_py "$fl" 'r["secs"]') s"
+t_say "flood: exit $fl_rc ${fl:-$(head -c 200 "$W/log/flood.err")}; datagrams that reached the internet namespace (Udp NoPorts delta): $((np1 - np0))"
+if [ "$fl_rc" = 0 ] && [ -n "$fl" ] && [ "$(t_jq "$fl" 'r["distinct_5tuples"] >= 100000 and r["secs"] <= 15.5')" = True ]; then
+	t_ok "flood: $(t_jq "$fl" 'r["sent"]') datagrams to $(t_jq "$fl" 'r["distinct_5tuples"]') distinct 5-tuples in $(t_jq "$fl" 'r["secs"]') s"
 else
-	ko "flood: >= 100,000 distinct 5-tuples within 15 s" "exit $fl_rc: $fl"
+	t_ko "flood: >= 100,000 distinct 5-tuples within 15 s" "exit $fl_rc: $fl"
 fi
 xf=$(tail -n 1 "$W/log/xfer-flood.json")
-say "transfer during the flood: exit $x_rc ${xf:-$(head -c 200 "$W/log/xfer-flood.err")}"
-if [ "$x_rc" = 0 ] && [ -n "$xf" ] && [ "$(jq_py "$xf" 'r["intact"]')" = True ]; then
-	ok "flood: 10.77.0.11's 40 MB transfer completes intact during the flood ($(jq_py "$xf" 'r["MBps"]') MB/s, baseline ${base:+$(jq_py "$base" 'r["MBps"]')} MB/s)"
+t_say "transfer during the flood: exit $x_rc ${xf:-$(head -c 200 "$W/log/xfer-flood.err")}"
+if [ "$x_rc" = 0 ] && [ -n "$xf" ] && [ "$(t_jq "$xf" 'r["intact"]')" = True ]; then
+	t_ok "flood: 10.77.0.11's 40 MB transfer completes intact during the flood ($(t_jq "$xf" 'r["MBps"]') MB/s, baseline ${base:+$(t_jq "$base" 'r["MBps"]')} MB/s)"
 else
-	ko "flood: 10.77.0.11's 40 MB transfer completes intact during the flood" "exit $x_rc: $xf"
+	t_ko "flood: 10.77.0.11's 40 MB transfer completes intact during the flood" "exit $x_rc: $xf"
 fi
 stop_leaktap "flood"
 fline=$(grep -E '^flows [0-9]+ \(peak' "$lt_log")
 evicted=$(echo "$fline" | sed -nE 's/.*evicted ([0-9]+).*/\1/p')
 peak=$(echo "$fline" | sed -nE 's/.*\(peak ([0-9]+) live\).*/\1/p')
 if [ -n "$fline" ] && { [ "${evicted:-0}" -gt 0 ] || [ "${peak:-0}" -ge "$MAX_FLOWS" ]; }; then
-	ok "flood: flow table recycled (evicted $evicted, peak $peak of $MAX_FLOWS)"
+	t_ok "flood: flow table recycled (evicted $evicted, peak $peak of $MAX_FLOWS)"
 else
-	ko "flood: flow table recycled (evicted > 0 or peak = $MAX_FLOWS)" "${fline:-no flows line in $lt_log}"
+	t_ko "flood: flow table recycled (evicted > 0 or peak = $MAX_FLOWS)" "${fline:-no flows line in $lt_log}"
 fi
 # The flood's one-packet flows must not hold every nDPI state: the states fed
 # longest ago are taken back, so no flow goes uninspected for want of one.
@@ -557,9 +413,9 @@ dline=$(grep -E '^detection: ' "$lt_log")
 nostate=$(echo "$dline" | sed -nE 's/.* ([0-9]+) not inspected.*/\1/p')
 reclaimed=$(echo "$dline" | sed -nE 's/.* ([0-9]+) reclaimed.*/\1/p')
 if [ "${nostate:-x}" = 0 ] && [ "${reclaimed:-0}" -gt 0 ]; then
-	ok "flood: nDPI states reclaimed from the flood ($reclaimed), none refused"
+	t_ok "flood: nDPI states reclaimed from the flood ($reclaimed), none refused"
 else
-	ko "flood: nDPI states reclaimed, none refused" "${dline:-no detection line in $lt_log}"
+	t_ko "flood: nDPI states reclaimed, none refused" "${dline:-no detection line in $lt_log}"
 fi
 
 # =====================================================================================
@@ -570,20 +426,20 @@ S=$W/state
 J=$S/alerts.jsonl
 jlines() { cat "$J" 2>/dev/null | grep -c .; }
 start_leaktap state1 --state-dir "$S" ||
-	abort "leaktap (state dir) did not start: $(tail -n 3 "$W/log/leaktap-state1.log")"
-grep -q 'mode monitor' "$lt_log" || say "note: leaktap did not report mode monitor: $(head -n 1 "$lt_log")"
+	t_abort "leaktap (state dir) did not start: $(tail -n 3 "$W/log/leaktap-state1.log")"
+grep -q 'mode monitor' "$lt_log" || t_say "note: leaktap did not report mode monitor: $(head -n 1 "$lt_log")"
 c1=$(office 30 curl -sS -o /dev/null --max-time 20 -w '%{http_code}' -F "file=@$M/clip.mp4;type=video/mp4" \
 	http://upload.video.test/upload/clip.mp4 2>"$W/log/curl1.err")
 c1_rc=$?
 for _ in $(seq 30); do [ "$(jlines)" -ge 1 ] && break; sleep 0.1; done
-say "first upload: curl exit $c1_rc, http $c1; journal lines: $(jlines)"
+t_say "first upload: curl exit $c1_rc, http $c1; journal lines: $(jlines)"
 if [ "$c1_rc" = 0 ] && grep -q '"remote_ip":"10.77.0.100"' "$J" 2>/dev/null; then
-	ok "state: first MP4 upload alerts into DIR/alerts.jsonl"
+	t_ok "state: first MP4 upload alerts into DIR/alerts.jsonl"
 else
-	ko "state: first MP4 upload alerts into DIR/alerts.jsonl" "curl $c1_rc $c1; $(head -c 200 "$J" 2>/dev/null)"
+	t_ko "state: first MP4 upload alerts into DIR/alerts.jsonl" "curl $c1_rc $c1; $(head -c 200 "$J" 2>/dev/null)"
 fi
 # the second upload, rate limited: ~8 s at 1 MB/s
-c2_t0=$(now)
+c2_t0=$(t_now)
 office 40 curl -sS -o /dev/null --max-time 35 --limit-rate 1M -w '%{http_code} %{size_upload} %{time_total}' \
 	-F "file=@$M/long.mp4;type=video/mp4" http://upload2.video.test/upload/long.mp4 \
 	>"$W/log/curl2.out" 2>"$W/log/curl2.err" &
@@ -596,23 +452,23 @@ running=no
 kill -0 $c2_pid 2>/dev/null && running=yes
 cp "$J" "$W/log/journal-before-kill.jsonl"
 kill -9 "$lt_child" 2>/dev/null
-k_t=$(now)
+k_t=$(t_now)
 wait "$lt_pid" 2>/dev/null # (bash would print "Killed" for the timeout wrapper)
 k_rc=$?
 lt_pid=
-say "kill -9 of leaktap (pid $lt_child) $(fsub "$k_t" "$c2_t0") s into the second upload (curl still running: $running); timeout reported exit $k_rc"
-say "journal before the kill: $(grep -c . "$W/log/journal-before-kill.jsonl") line(s), $(stat -c %s "$W/log/journal-before-kill.jsonl") bytes; stdout had $(grep -c . "$W/log/alerts-state1.jsonl") line(s)"
+t_say "kill -9 of leaktap (pid $lt_child) $(fsub "$k_t" "$c2_t0") s into the second upload (curl still running: $running); timeout reported exit $k_rc"
+t_say "journal before the kill: $(grep -c . "$W/log/journal-before-kill.jsonl") line(s), $(stat -c %s "$W/log/journal-before-kill.jsonl") bytes; stdout had $(grep -c . "$W/log/alerts-state1.jsonl") line(s)"
 if [ "$running" = yes ] && grep -q '"remote_ip":"10.77.0.101"' "$W/log/journal-before-kill.jsonl" && [ "$k_rc" = 137 ]; then
-	ok "state: leaktap killed (SIGKILL) while the second upload flowed, after its alert"
+	t_ok "state: leaktap killed (SIGKILL) while the second upload flowed, after its alert"
 else
-	ko "state: leaktap killed (SIGKILL) while the second upload flowed, after its alert" "curl running $running, exit $k_rc"
+	t_ko "state: leaktap killed (SIGKILL) while the second upload flowed, after its alert" "curl running $running, exit $k_rc"
 fi
-sanitizer_check "state (killed run)" "$lt_log"
+t_sanitizer_check "state (killed run)" "$lt_log"
 sleep 0.5
 start_leaktap state2 --state-dir "$S" ||
-	abort "leaktap (restart) did not start: $(tail -n 3 "$W/log/leaktap-state2.log")"
-r_t=$(now)
-say "restarted $(fsub "$r_t" "$k_t") s after the kill"
+	t_abort "leaktap (restart) did not start: $(tail -n 3 "$W/log/leaktap-state2.log")"
+r_t=$(t_now)
+t_say "restarted $(fsub "$r_t" "$k_t") s after the kill"
 check_journal() { # old-copy journal: prefix intact, every line JSON with the alert keys
 	$PY - "$1" "$2" <<'EOF'
 import json, sys
@@ -629,19 +485,19 @@ print(len(rows), "lines:", "; ".join("%s update %s %s %s" % (r["remote_ip"], r["
 EOF
 }
 if out=$(check_journal "$W/log/journal-before-kill.jsonl" "$J" 2>&1); then
-	ok "state: after kill -9 and restart, alerts.jsonl holds the earlier alerts intact ($out)"
+	t_ok "state: after kill -9 and restart, alerts.jsonl holds the earlier alerts intact ($out)"
 else
-	ko "state: after kill -9 and restart, alerts.jsonl holds the earlier alerts intact" "$(echo "$out" | tail -n 1)"
+	t_ko "state: after kill -9 and restart, alerts.jsonl holds the earlier alerts intact" "$(echo "$out" | tail -n 1)"
 fi
-if ip netns exec "$(ns office)" timeout 10 ping -c 3 -i 0.2 -W 2 -q 10.77.0.100 >"$W/log/ping.log" 2>&1; then
-	ok "state: forwarding works after the restart (ping 10.77.0.100)"
+if ip netns exec "$(t_ns office)" timeout 10 ping -c 3 -i 0.2 -W 2 -q 10.77.0.100 >"$W/log/ping.log" 2>&1; then
+	t_ok "state: forwarding works after the restart (ping 10.77.0.100)"
 else
-	ko "state: forwarding works after the restart (ping 10.77.0.100)" "$(tail -n 2 "$W/log/ping.log" | tr '\n' ' ')"
+	t_ko "state: forwarding works after the restart (ping 10.77.0.100)" "$(tail -n 2 "$W/log/ping.log" | tr '\n' ' ')"
 fi
 # the interrupted upload: does TCP carry on through the restarted appliance?
 wait $c2_pid
 c2_rc=$?
-say "interrupted second upload: curl exit $c2_rc, http/size_upload/time_total = $(cat "$W/log/curl2.out") $(head -c 150 "$W/log/curl2.err")"
+t_say "interrupted second upload: curl exit $c2_rc, http/size_upload/time_total = $(cat "$W/log/curl2.out") $(head -c 150 "$W/log/curl2.err")"
 # a third upload after the restart: its alert is appended after the earlier lines
 cp "$J" "$W/log/journal-before-third.jsonl"
 c3=$(office 30 curl -sS -o /dev/null --max-time 20 -w '%{http_code}' -F "file=@$M/clip.mp4;type=video/mp4" \
@@ -650,11 +506,11 @@ c3_rc=$?
 for _ in $(seq 30); do grep -q '"remote_ip":"10.77.0.103"' "$J" && break; sleep 0.1; done
 if grep -q '"remote_ip":"10.77.0.103"' "$J" && out=$(check_journal "$W/log/journal-before-kill.jsonl" "$J" 2>&1) &&
 	check_journal "$W/log/journal-before-third.jsonl" "$J" >/dev/null 2>&1; then
-	ok "state: the restarted leaktap appends the third upload's alert after the earlier ones (curl $c3_rc $c3)"
+	t_ok "state: the restarted leaktap appends the third upload's alert after the earlier ones (curl $c3_rc $c3)"
 else
-	ko "state: the restarted leaktap appends the third upload's alert after the earlier ones" "curl $c3_rc $c3; $out"
+	t_ko "state: the restarted leaktap appends the third upload's alert after the earlier ones" "curl $c3_rc $c3; $out"
 fi
 stop_leaktap "state (restarted)"
 sed 's/^/  journal: /' "$J" | cut -c1-330
 
-finish
+t_finish

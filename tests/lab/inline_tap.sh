@@ -49,71 +49,14 @@
 # removed on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lit$$
-W=$top/build/lab/inline_tap
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh inline_tap lit$$ build/lab/inline_tap
 M=$W/media
-THRESHOLD=10000000
 MIB=1048576
-pass=0 fail=0
-t_start=$(date +%s.%N)
 
-say() { echo "  $*"; }
-ok() {
-	pass=$((pass + 1))
-	echo "PASS $1"
-}
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-finish() {
-	echo "runtime $($PY -c "import sys,time; print('%.1f' % (time.time()-float(sys.argv[1])))" "$t_start") s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 0
-	exit 1
-}
-abort() { # setup failure: counts as a failure and ends the run
-	ko "setup" "$*"
-	finish
-}
-bail() { # before anything is set up
-	echo "inline_tap: $*"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || bail "needs root (network namespaces)"
-for c in ffmpeg nginx dnsmasq curl openssl ethtool ip ss tc flock; do
-	command -v $c >/dev/null 2>&1 || bail "missing $c"
-done
-[ -x "$BIN" ] || bail "$BIN not built (make release asan)"
-
-# --- cleanup -------------------------------------------------------------------
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	[ -n "$lt_pid" ] && kill "$lt_pid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $lt_pid "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	lab_down "$NAME"
-	rm -rf "$W/nginx/tmp" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
-
-mkdir -p "$W"
-exec 9>"$W/.lock"
-flock -n 9 || bail "another run holds $W/.lock"
+t_need ffmpeg nginx dnsmasq curl openssl ethtool ip ss tc flock
+t_cleanup_more() { rm -rf "$W/nginx/tmp" 2>/dev/null; }
+t_lock
 rm -rf "${W:?}/log" "${W:?}/etc" "${W:?}/nginx" "${W:?}/dns"
 mkdir -p "$W"/{log,etc,nginx/tmp,dns} "$M"
 : >"$W/log/sink.jsonl"
@@ -122,66 +65,25 @@ export LAB_DIR=$W/etc
 # --- media -----------------------------------------------------------------------
 # ~50 MB real MP4: 640x360 testsrc2 with noise, lossless H.264 (incompressible),
 # moov first (faststart) so the head is ftyp + moov with the video track.
-if ! [ -s "$M/upload.mp4" ] || ! [ "$M/upload.mp4" -nt "$0" ]; then
-	ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=4.3" \
-		-vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
-		-movflags +faststart "$M/upload.mp4" >"$W/log/ffmpeg.log" 2>&1 || abort "ffmpeg failed"
-fi
+t_mp4 "$M/upload.mp4" 4.3 "$W/log/ffmpeg.log" -qp 0 -movflags +faststart || t_abort "ffmpeg failed"
 mp4_size=$(stat -c %s "$M/upload.mp4")
-[ "$mp4_size" -ge 45000000 ] && [ "$mp4_size" -le 60000000 ] || abort "upload.mp4 is $mp4_size bytes, not ~50 MB"
-mp4_sha=$(sha256sum <"$M/upload.mp4" | cut -c1-64)
-say "media: upload.mp4 $mp4_size bytes"
+[ "$mp4_size" -ge 45000000 ] && [ "$mp4_size" -le 60000000 ] || t_abort "upload.mp4 is $mp4_size bytes, not ~50 MB"
+mp4_sha=$(t_sha "$M/upload.mp4")
+t_say "media: upload.mp4 $mp4_size bytes"
 
 # --- servers' private configuration ---------------------------------------------
-cp tests/lab/sink.py "$W/sink.py" || abort "tests/lab/sink.py missing"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=secure.video.test -addext subjectAltName=DNS:secure.video.test \
-	-keyout "$W/nginx/key.pem" -out "$W/nginx/cert.pem" >"$W/log/openssl.log" 2>&1 || abort "openssl"
-cat >"$W/nginx/nginx.conf" <<EOF
-# leaktap tap lab: private nginx (not the system's /etc/nginx).
-user root;
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/log/nginx-error.log info;
-events { worker_connections 64; }
-http {
+cp tests/lab/sink.py "$W/sink.py" || t_abort "tests/lab/sink.py missing"
+t_selfsigned secure.video.test "$W/nginx" || t_abort "openssl"
+t_nginx_head "$W/nginx/nginx.conf" "leaktap tap lab"
+cat >>"$W/nginx/nginx.conf" <<EOF
     default_type application/octet-stream;
     access_log $W/log/nginx-access.log;
-    client_body_temp_path $W/nginx/tmp/body;
-    proxy_temp_path $W/nginx/tmp/proxy;
-    fastcgi_temp_path $W/nginx/tmp/fastcgi;
-    uwsgi_temp_path $W/nginx/tmp/uwsgi;
-    scgi_temp_path $W/nginx/tmp/scgi;
-    keepalive_timeout 5;
-    server {
-        listen 10.77.0.107:443 ssl;
-        ssl_certificate $W/nginx/cert.pem;
-        ssl_certificate_key $W/nginx/key.pem;
-        server_name _;
-        client_max_body_size 256m;
-        location /upload/ {
-            client_body_buffer_size 1m;
-            proxy_pass http://127.0.0.1:8081;
-            proxy_http_version 1.1;
-        }
-    }
-}
 EOF
-cat >"$W/dns/dnsmasq.conf" <<EOF
-# leaktap tap lab: private DNS; answers .test names only.
-no-resolv
-no-hosts
-no-poll
-bind-interfaces
-listen-address=10.77.0.53
-local=/test/
-local-ttl=300
-host-record=upload.video.test,10.77.0.100
-host-record=secure.video.test,10.77.0.107
-log-queries
-log-facility=$W/log/dnsmasq.log
-pid-file=$W/dns/dnsmasq.pid
-EOF
+t_nginx_tls_upload 10.77.0.107:443 http://127.0.0.1:8081 >>"$W/nginx/nginx.conf"
+echo "}" >>"$W/nginx/nginx.conf"
+t_dnsmasq_conf "$W/dns/dnsmasq.conf" "$W/dns/dnsmasq.pid" "leaktap tap lab" local-ttl=300 \
+	host-record=upload.video.test,10.77.0.100 host-record=secure.video.test,10.77.0.107 \
+	log-queries "log-facility=$W/log/dnsmasq.log"
 cfg() { # mode -> config file
 	cat >"$W/etc/$1.json" <<EOF
 {"mode": "$1", "threshold_mb": 10, "quarantine_s": 600,
@@ -191,82 +93,30 @@ EOF
 }
 
 # --- helpers ----------------------------------------------------------------------
-ns() { lab_ns "$NAME" "$1"; }
-start_server() { # label host lifetime cmd...
-	local label=$1 host=$2 life=$3
-	shift 3
-	ip netns exec "$(ns "$host")" timeout -k 2 "$life" "$@" >"$W/log/$label.log" 2>&1 &
-	PIDS+=($!)
-}
-wait_port() { # host t|u ip:port
-	local i
-	for i in $(seq 50); do
-		[ -n "$(ip netns exec "$(ns "$1")" ss -Hln"$2" "src $3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 office() { lab_exec "$NAME" office timeout -k 2 "$@"; }
-now() { date +%s.%N; }
-sinklines() { wc -l <"$W/log/sink.jsonl" 2>/dev/null || echo 0; }
-wait_sink() { # until the sink has logged more than N connections (bounded, 10 s)
-	local i
-	for i in $(seq 100); do
-		[ "$(sinklines)" -gt "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-jq_py() { # python expression over the JSON line $1 -> printed
-	$PY -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
-}
 fmt_past() { # bytes -> "N bytes (x MiB) past" or "... short of"
 	$PY -c 'import sys; d=int(sys.argv[1])-10**7; print("%d bytes (%.2f MiB) %s" % (abs(d), abs(d)/2**20, "past" if d >= 0 else "short of"))' "$1"
-}
-ts_of() { # alert JSON -> epoch seconds of its ts
-	$PY -c 'import datetime,json,sys; print(datetime.datetime.strptime(json.loads(sys.argv[1])["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
 }
 # Mirror copies lost before leaktap saw them: tc mirred's drop counter on
 # upl (both hooks), mon's tx drops, tap0's rx drops.
 mirror_drops() {
 	local tcd mon tap
-	tcd=$(ip netns exec "$(ns sw)" tc -s filter show dev upl ingress 2>/dev/null |
+	tcd=$(ip netns exec "$(t_ns sw)" tc -s filter show dev upl ingress 2>/dev/null |
 		sed -nE 's/.*dropped ([0-9]+).*/\1/p' | head -n 1)
-	tcd=$((${tcd:-0} + $(ip netns exec "$(ns sw)" tc -s filter show dev upl egress 2>/dev/null |
+	tcd=$((${tcd:-0} + $(ip netns exec "$(t_ns sw)" tc -s filter show dev upl egress 2>/dev/null |
 		sed -nE 's/.*dropped ([0-9]+).*/\1/p' | head -n 1 | grep . || echo 0)))
-	mon=$(ip -n "$(ns sw)" -s -j link show mon | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])')
-	tap=$(ip -n "$(ns app)" -s -j link show tap0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
+	mon=$(ip -n "$(t_ns sw)" -s -j link show mon | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])')
+	tap=$(ip -n "$(t_ns app)" -s -j link show tap0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
 	echo "tc mirred dropped $tcd, mon tx dropped $mon, tap0 rx dropped $tap"
 }
 start_leaktap() { # cfg-file label
-	lt_alerts=$W/log/alerts-$2.jsonl
-	lt_log=$W/log/leaktap-$2.log
-	ip netns exec "$(ns app)" timeout -k 5 170 "$BIN" --tap tap0 --config "$1" \
-		>"$lt_alerts" 2>"$lt_log" &
-	lt_pid=$!
-	local i
-	for i in $(seq 100); do
-		grep -q "tap tap0" "$lt_log" && return 0
-		kill -0 $lt_pid 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	t_lt_launch "$2" ip netns exec "$(t_ns app)" timeout -k 5 170 "$BIN" --tap tap0 --config "$1"
+	t_lt_wait_log "tap tap0" 100
 }
 stop_leaktap() { # label: SIGTERM, wait (bounded), exit status, sanitizers, drops
-	local rc i
-	kill -TERM "$lt_pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$lt_pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$lt_pid"
-	rc=$?
-	lt_pid=
-	if [ "$rc" = 0 ]; then ok "$1: leaktap exits 0 on SIGTERM"; else ko "$1: leaktap exits 0 on SIGTERM" "exit $rc"; fi
-	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$lt_log"; then
-		ko "$1: no sanitizer report" "see $lt_log"
-	else
-		ok "$1: no sanitizer report"
-	fi
+	t_lt_stop "$1" 100
 	grep -E "^(frames|flows|video)|^leaktap: port" "$lt_log" | sed -E 's/^(leaktap: )?/  leaktap: /'
-	say "mirror losses so far: $(mirror_drops)"
+	t_say "mirror losses so far: $(mirror_drops)"
 }
 # curl -F upload from the office; sets c_rc, c_out (time_total size_upload
 # http_code), c_port (curl's local port, which names its connection in the
@@ -277,7 +127,7 @@ upload() { # url file [extra curl args]
 	o=$(office 60 curl -sS -o "$W/log/curl-body.txt" -F "file=@$file;type=video/mp4" \
 		--max-time 50 -w '%{time_total} %{size_upload} %{http_code} %{local_port}' "$@" "$url" 2>"$W/log/curl-err.txt")
 	c_rc=$?
-	c_end=$(now)
+	c_end=$(t_now)
 	c_out=${o% *}
 	c_port=${o##* }
 }
@@ -308,35 +158,35 @@ intact() { # label sink-line-before -> checks that the upload arrived whole
 		rec=$(sink_rec "$c_port" 100)
 	fi
 	if [ "$c_rc" = 0 ] && [ "${c_out##* }" = 200 ] && [ -n "$rec" ] &&
-		[ "$(jq_py "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
-		ok "$1 (server SHA-256 = client's, $(jq_py "$rec" 'r["bytes"]') bytes)"
+		[ "$(t_jq "$rec" 'r.get("file_sha256")')" = "$mp4_sha" ]; then
+		t_ok "$1 (server SHA-256 = client's, $(t_jq "$rec" 'r["bytes"]') bytes)"
 	else
-		ko "$1" "curl $c_rc $c_out; sink: $rec"
+		t_ko "$1" "curl $c_rc $c_out; sink: $rec"
 	fi
 }
 
 # --- lab ----------------------------------------------------------------------------
-lab_up "$NAME" --tap || abort "tools/lab up --tap failed"
-start_server sink internet 175 $PY "$W/sink.py" "$W/log/sink.jsonl" 10.77.0.100:80 127.0.0.1:8081
-start_server nginx internet 175 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
-start_server dnsmasq internet 175 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
-wait_port internet t 10.77.0.100:80 && wait_port internet t 127.0.0.1:8081 || abort "sink did not start"
-wait_port internet t 10.77.0.107:443 || abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
-wait_port internet u 10.77.0.53:53 || abort "dnsmasq did not start"
+lab_up "$NAME" --tap || t_abort "tools/lab up --tap failed"
+t_start_server sink internet 175 $PY "$W/sink.py" "$W/log/sink.jsonl" 10.77.0.100:80 127.0.0.1:8081
+t_start_server nginx internet 175 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
+t_start_server dnsmasq internet 175 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
+t_wait_port internet t 10.77.0.100:80 && t_wait_port internet t 127.0.0.1:8081 || t_abort "sink did not start"
+t_wait_port internet t 10.77.0.107:443 || t_abort "nginx did not start ($(tail -n 1 "$W/log/nginx-error.log"))"
+t_wait_port internet u 10.77.0.53:53 || t_abort "dnsmasq did not start"
 
 # =====================================================================================
 # 1. monitor mode on the tap
 # =====================================================================================
 echo "== 1. monitor mode on the tap"
-start_leaktap "$(cfg monitor)" monitor || abort "leaktap (monitor) did not start: $(tail -n 3 "$W/log/leaktap-monitor.log")"
-say "leaktap --tap tap0 (monitor), pid $lt_pid"
-n0=$(sinklines)
+start_leaktap "$(cfg monitor)" monitor || t_abort "leaktap (monitor) did not start: $(tail -n 3 "$W/log/leaktap-monitor.log")"
+t_say "leaktap --tap tap0 (monitor), pid $lt_pid"
+n0=$(t_sinklines)
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "clear-text upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+t_say "clear-text upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
 intact "monitor: clear-text MP4 upload passes intact beside the tap" "$n0"
-n1=$(sinklines)
+n1=$(t_sinklines)
 upload https://secure.video.test/upload/meeting.mp4 "$M/upload.mp4" -k
-say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+t_say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
 intact "monitor: HTTPS MP4 upload passes intact" "$n1" https
 sleep 0.5
 stop_leaktap monitor
@@ -358,24 +208,23 @@ print("last bytes_out %d" % pair[-1]["bytes_out"])
 EOF
 }
 if mon_check >"$W/log/monitor-alerts.txt" 2>&1; then
-	ok "monitor: exactly one alert (update 0, $(($(grep -c . "$lt_alerts") - 1)) update(s)) for the clear-text upload, none for HTTPS"
+	t_ok "monitor: exactly one alert (update 0, $(($(grep -c . "$lt_alerts") - 1)) update(s)) for the clear-text upload, none for HTTPS"
 else
-	ko "monitor: exactly one alert for the clear-text upload, none for HTTPS" "$(tail -n 3 "$W/log/monitor-alerts.txt")"
+	t_ko "monitor: exactly one alert for the clear-text upload, none for HTTPS" "$(tail -n 3 "$W/log/monitor-alerts.txt")"
 fi
-say "monitor: $(tail -n 1 "$W/log/monitor-alerts.txt") (the file is $mp4_size bytes + multipart headers)"
+t_say "monitor: $(tail -n 1 "$W/log/monitor-alerts.txt") (the file is $mp4_size bytes + multipart headers)"
 
 # =====================================================================================
 # 2. block mode on the tap: resets only
 # =====================================================================================
 echo "== 2. block mode on the tap"
-start_leaktap "$(cfg block)" block || abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block.log")"
-say "leaktap --tap tap0 (block), pid $lt_pid"
-n2=$(sinklines)
+start_leaktap "$(cfg block)" block || t_abort "leaktap (block) did not start: $(tail -n 3 "$W/log/leaktap-block.log")"
+t_say "leaktap --tap tap0 (block), pid $lt_pid"
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "blocked upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+t_say "blocked upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
 case $c_rc in
-55 | 56) ok "block: curl fails with a reset (exit $c_rc)" ;;
-*) ko "block: curl fails with a reset" "exit $c_rc" ;;
+55 | 56) t_ok "block: curl fails with a reset (exit $c_rc)" ;;
+*) t_ko "block: curl fails with a reset" "exit $c_rc" ;;
 esac
 srv_end=0 srv_last=0
 got=
@@ -386,54 +235,48 @@ got=
 # reset), and a server with nothing more to send may wait half-open. Give it
 # 5 s, then read what its TCP received from ss.
 if rec=$(sink_rec "$c_port" 50); then
-	got=$(jq_py "$rec" 'max(r["bytes"], r["tcp_bytes"] or 0)')
-	say "server: $(jq_py "$rec" '"read by the server %s bytes (headers+body), accepted by its TCP %s, end=%s, complete=%s" % (r["bytes"], r["tcp_bytes"], r["end"], r["complete"])')"
-	if [ "$(jq_py "$rec" 'r["complete"]')" = False ] && [ "$got" -lt "$mp4_size" ]; then
-		ok "block: upload cut: server received $got of $mp4_size bytes ($(fmt_past "$got") 10^7)"
+	got=$(t_jq "$rec" 'max(r["bytes"], r["tcp_bytes"] or 0)')
+	t_say "server: $(t_jq "$rec" '"read by the server %s bytes (headers+body), accepted by its TCP %s, end=%s, complete=%s" % (r["bytes"], r["tcp_bytes"], r["end"], r["complete"])')"
+	if [ "$(t_jq "$rec" 'r["complete"]')" = False ] && [ "$got" -lt "$mp4_size" ]; then
+		t_ok "block: upload cut: server received $got of $mp4_size bytes ($(fmt_past "$got") 10^7)"
 	else
-		ko "block: upload cut before it completes" "$got bytes, complete=$(jq_py "$rec" 'r["complete"]')"
+		t_ko "block: upload cut before it completes" "$got bytes, complete=$(t_jq "$rec" 'r["complete"]')"
 	fi
-	srv_last=$(jq_py "$rec" 'r["t_last"]')
-	srv_end=$(jq_py "$rec" 'r["t_end"]')
+	srv_last=$(t_jq "$rec" 'r["t_last"]')
+	srv_end=$(t_jq "$rec" 'r["t_end"]')
 else
-	ssl=$(ip netns exec "$(ns internet)" ss -Htin state established "( sport = :80 and dst 10.77.0.10:$c_port )" 2>/dev/null | tr '\n' ' ')
+	ssl=$(ip netns exec "$(t_ns internet)" ss -Htin state established "( sport = :80 and dst 10.77.0.10:$c_port )" 2>/dev/null | tr '\n' ' ')
 	got=$(echo "$ssl" | sed -nE 's/.*bytes_received:([0-9]+).*/\1/p')
-	say "server: its connection is still open 5 s after curl's reset (half-open; the tap's reset to the server was stale): ss: $(echo "$ssl" | cut -c1-200)"
+	t_say "server: its connection is still open 5 s after curl's reset (half-open; the tap's reset to the server was stale): ss: $(echo "$ssl" | cut -c1-200)"
 	if [ -n "$got" ] && [ "$got" -lt "$mp4_size" ]; then
-		ok "block: upload cut: server received $got of $mp4_size bytes ($(fmt_past "$got") 10^7); server side left half-open"
+		t_ok "block: upload cut: server received $got of $mp4_size bytes ($(fmt_past "$got") 10^7); server side left half-open"
 	else
-		ko "block: upload cut before it completes" "no sink record and no ss record for port $c_port"
+		t_ko "block: upload cut before it completes" "no sink record and no ss record for port $c_port"
 	fi
 fi
-alert=$(grep '"remote_ip":"10.77.0.100"' "$lt_alerts" | grep '"update":0' | head -n 1)
-say "alert: $alert"
-if [ -n "$alert" ] && [ "$(jq_py "$alert" 'r["action"]=="block" and r["kind"]=="video" and r["video"]=="mp4" and r["lan_ip"]=="10.77.0.10" and r["bytes_out"] > 10**7')" = True ]; then
-	ok "block: alert update 0, action block, kind video, video mp4"
-	t_alert=$(ts_of "$alert")
+if t_block_alert block 10.77.0.100 mp4; then
+	t_alert=$(t_ts_of "$alert")
 	d=$($PY -c 'import sys; a,c,s,e=map(float,sys.argv[1:]); print("%.3f %.3f %.3f" % (c-a, e-a, s-a))' "$t_alert" "$c_end" "$srv_end" "$srv_last")
 	set -- $d
 	[ "$srv_end" = 0 ] && set -- "$1" "none (half-open)" "?"
-	say "crossing (alert ts) -> curl exit: $1 s; -> server saw the reset: $2 s; server's last byte - crossing: $3 s"
+	t_say "crossing (alert ts) -> curl exit: $1 s; -> server saw the reset: $2 s; server's last byte - crossing: $3 s"
 	echo "tap block ($BIN): crossing->curl exit $1 s, crossing->server reset $2 s, server got ${got:-?} bytes" >>"$W/tap-figures.txt"
-else
-	ko "block: alert update 0, action block, kind video, video mp4" "$(head -c 300 "$lt_alerts")"
 fi
 
 # Quarantine: the pair's next connection is reset at its first frames.
-n3=$(sinklines)
 upload http://upload.video.test/upload/meeting.mp4 "$M/upload.mp4"
-say "quarantined upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
+t_say "quarantined upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out ($(head -c 200 "$W/log/curl-err.txt"))"
 q=
 [ "$c_rc" = 7 ] || q=$(sink_rec "$c_port" 50)
 if [ "$c_rc" = 7 ]; then
 	# The reset to the SYN reached the client before the server's SYN-ACK:
 	# connection refused, no byte of the request left the client.
-	say "quarantined upload refused at its SYN (the tap's reset beat the SYN-ACK)"
+	t_say "quarantined upload refused at its SYN (the tap's reset beat the SYN-ACK)"
 	qgot=0
 elif [ -n "$q" ]; then
-	qgot=$(jq_py "$q" 'max(r["bytes"], r["tcp_bytes"] or 0)')
+	qgot=$(t_jq "$q" 'max(r["bytes"], r["tcp_bytes"] or 0)')
 else # half-open at the server: what its TCP received, from ss
-	q=$(ip netns exec "$(ns internet)" ss -Htin state established "( sport = :80 and dst 10.77.0.10:$c_port )" 2>/dev/null | tr '\n' ' ')
+	q=$(ip netns exec "$(t_ns internet)" ss -Htin state established "( sport = :80 and dst 10.77.0.10:$c_port )" 2>/dev/null | tr '\n' ' ')
 	qgot=$(echo "$q" | sed -nE 's/.*bytes_received:([0-9]+).*/\1/p')
 	[ -n "$q" ] && [ -z "$qgot" ] && qgot=0 # no bytes_received field: nothing arrived
 fi
@@ -441,22 +284,22 @@ fi
 # loaded machine) and the resets, so the bound is "cut", not "< 1 MiB" as
 # inline (measured here: 0 to ~4 MB under ASan on a busy 2-core VM).
 if [ "$c_rc" != 0 ] && [ -n "$qgot" ] && [ "$qgot" -lt $((mp4_size / 4)) ]; then
-	ok "block: quarantined pair: second upload fails (curl exit $c_rc), server got ${qgot:-0} bytes (< 1/4 of the file)"
+	t_ok "block: quarantined pair: second upload fails (curl exit $c_rc), server got ${qgot:-0} bytes (< 1/4 of the file)"
 else
-	ko "block: quarantined pair: second upload fails, server gets < 1/4 of the file" "curl $c_rc $c_out; sink: $q"
+	t_ko "block: quarantined pair: second upload fails, server gets < 1/4 of the file" "curl $c_rc $c_out; sink: $q"
 fi
 
-n4=$(sinklines)
+n4=$(t_sinklines)
 upload https://secure.video.test/upload/meeting.mp4 "$M/upload.mp4" -k
-say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
+t_say "https upload: curl exit $c_rc, time_total/size_upload/http_code = $c_out"
 intact "block: HTTPS MP4 upload passes intact" "$n4" https
 sleep 0.5
 if grep -q '"remote_ip":"10.77.0.107"' "$lt_alerts"; then
-	ko "block: no alert for HTTPS" "$(grep '"remote_ip":"10.77.0.107"' "$lt_alerts" | head -c 300)"
+	t_ko "block: no alert for HTTPS" "$(grep '"remote_ip":"10.77.0.107"' "$lt_alerts" | head -c 300)"
 else
-	ok "block: no alert for HTTPS"
+	t_ok "block: no alert for HTTPS"
 fi
 stop_leaktap block
 sed 's/^/  block alert: /' "$lt_alerts" | cut -c1-300
 
-finish
+t_finish

@@ -26,86 +26,26 @@
 # Ends with "N passed, N failed". Work files in build/lab/leds_console.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lv$$
-W=$top/build/lab/leds_console
-pass=0 fail=0
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh leds_console lv$$ build/lab/leds_console
 
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-check() { # name condition-command... (the command's success is the check)
-	local n=$1
-	shift
-	if "$@"; then ok "$n"; else ko "$n" "$why"; fi
-}
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
-abort() { ko setup "$*"; finish; }
-bail() { echo "leds_console: $*"; echo "0 passed, 1 failed"; exit 1; }
-
-[ "$(id -u)" = 0 ] || bail "needs root (network namespaces)"
-for c in ffmpeg curl ip unshare mkfifo; do
-	command -v $c >/dev/null || bail "missing $c"
-done
-[ -x "$BIN" ] || bail "$BIN not built (make asan)"
-
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	for p in $lt_pid "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $lt_pid "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	exec 7>&- 2>/dev/null
-	lab_down "$NAME"
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
+t_need ffmpeg curl ip unshare mkfifo
+t_cleanup_more() { exec 7>&- 2>/dev/null; }
 
 rm -rf "${W:?}"
 mkdir -p "$W"/{log,media,state,full}
-ns() { lab_ns "$NAME" "$1"; }
-office() { ip netns exec "$(ns office)" timeout -k 2 30 "$@"; }
+office() { ip netns exec "$(t_ns office)" timeout -k 2 30 "$@"; }
 
 ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=320x240:rate=25:duration=2" \
 	-vf noise=alls=30:allf=t -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
-	-movflags +faststart "$W/media/clip.mp4" || abort "ffmpeg"
-[ "$(stat -c %s "$W/media/clip.mp4")" -gt 1500000 ] || abort "clip.mp4 smaller than the threshold"
+	-movflags +faststart "$W/media/clip.mp4" || t_abort "ffmpeg"
+[ "$(stat -c %s "$W/media/clip.mp4")" -gt 1500000 ] || t_abort "clip.mp4 smaller than the threshold"
 
-lab_up "$NAME" --appliance >"$W/log/lab.log" 2>&1 || abort "tools/lab up $NAME (is an old one left? tools/lab down $NAME)"
+lab_up "$NAME" --appliance >"$W/log/lab.log" 2>&1 || t_abort "tools/lab up $NAME (is an old one left? tools/lab down $NAME)"
 
-cat >"$W/sink.py" <<'EOF'
-import http.server, socketserver, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "3")
-        self.end_headers()
-        self.wfile.write(b"ok\n")
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        while n > 0:
-            d = self.rfile.read(min(n, 65536))
-            if not d:
-                break
-            n -= len(d)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-S((sys.argv[1], 80), H).serve_forever()
-EOF
-for ip in 10.77.0.100 10.77.0.101 10.77.0.102; do
-	ip netns exec "$(ns internet)" timeout 300 $PY "$W/sink.py" $ip >>"$W/log/sink.log" 2>&1 &
-	PIDS+=($!)
-done
+# upload sink for the remotes 10.77.0.100-102
+t_start_server sink internet 300 $PY tests/lab/mgmt_lab.py sink 80
+t_wait_port internet t 0.0.0.0:80 || t_abort "sink did not start"
 
 cat >"$W/monitor.json" <<EOF
 {"mode": "monitor", "threshold_mb": 1, "quarantine_s": 600, "local_nets": ["10.77.0.0/26"],
@@ -117,35 +57,19 @@ mkfifo "$W/console"
 exec 7<>"$W/console"
 type_line() { printf '%s\r' "$1" >&7; }
 
-LOG= OUT=
+LOG="" OUT=""
 # Start leaktap (label, then wrapper + args); waits for the banner's prompt and a ping.
 start_leaktap() { # label command...
 	local label=$1
 	shift
-	LOG=$W/log/leaktap-$label.log
-	OUT=$W/log/alerts-$label.jsonl
-	LEAKTAP_LED_LOG=1 "$@" <"$W/console" >"$OUT" 2>"$LOG" &
-	lt_pid=$!
-	for _ in $(seq 150); do
-		grep -q "leaktap> " "$LOG" && break
-		kill -0 $lt_pid 2>/dev/null || return 1
-		sleep 0.1
-	done
-	for _ in $(seq 50); do office ping -c 1 -W 1 -q 10.77.0.250 >/dev/null 2>&1 && return 0; done
-	return 1
+	LEAKTAP_LED_LOG=1 T_LT_IN=$W/console t_lt_launch "$label" "$@"
+	LOG=$lt_log
+	OUT=$lt_alerts
+	t_lt_wait_log "leaktap> " 150 || kill -0 "$lt_pid" 2>/dev/null || return 1
+	t_ping_ok office 10.77.0.250 50
 }
-stop_leaktap() { # label
-	local rc=0
-	kill -TERM "$lt_pid" 2>/dev/null
-	wait "$lt_pid" || rc=$?
-	lt_pid=
-	why="exit $rc"
-	check "$1: leaktap exits 0 on SIGTERM" [ "$rc" = 0 ]
-	why="see $LOG"
-	check "$1: no sanitizer report" \
-		bash -c "! grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' '$LOG'"
-}
-LT=(ip netns exec "$(ns app)" timeout -k 5 200 "$BIN" --lan lan0 --wan wan0)
+stop_leaktap() { t_lt_stop "$1" 150; } # label
+LT=(ip netns exec "$(t_ns app)" timeout -k 5 200 "$BIN" --lan lan0 --wan wan0)
 
 # LED timeline lines (console) from byte $1 of the log on.
 leds_since() { tail -c "+$1" "$LOG" | tr -d '\r\000' | grep -ao 'leds: t=[0-9]* [a-z= ]*'; }
@@ -174,19 +98,19 @@ get() { office curl -s -o /dev/null --max-time 10 -w '%{http_code}' "http://$1/"
 
 # ===== 1. boot ===================================================================
 start_leaktap main "${LT[@]}" --config "$W/monitor.json" --state-dir "$W/state" ||
-	abort "leaktap did not start: $(tail -n 3 "$LOG")"
+	t_abort "leaktap did not start: $(tail -n 3 "$LOG")"
 sleep 0.5
 first=$(leds_since 1 | head -n 1)
-why="first LED line: '$first'"
-check "boot: the first LED line shows power fast (booting)" \
+T_WHY="first LED line: '$first'"
+t_check "boot: the first LED line shows power fast (booting)" \
 	bash -c "echo '$first' | grep -qE ' power=fast '"
 l=$(wait_leds 1 3 ' power=on ')
-why="'$l'"
-check "boot: then power on, mode on (monitor), links on, alert off, fault off" \
+T_WHY="'$l'"
+t_check "boot: then power on, mode on (monitor), links on, alert off, fault off" \
 	bash -c "echo '$l' | grep -qE 'power=on lan=on wan=on mode=on alert=off fault=off'"
 ban=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r//g' "$LOG")
-why="$(echo "$ban" | head -n 8 | tr '\n' '|')"
-check "banner: version, board, ports, management 10.77.0.250/24, first-boot password" \
+T_WHY="$(echo "$ban" | head -n 8 | tr '\n' '|')"
+t_check "banner: version, board, ports, management 10.77.0.250/24, first-boot password" \
 	bash -c "echo \"\$1\" | grep -qE '^leaktap [0-9]+\.[0-9]+\.[0-9]+ on native_sim' &&
 		echo \"\$1\" | grep -q 'lan=lan0 wan=wan0' &&
 		echo \"\$1\" | grep -q '^management: *10.77.0.250/24 (static)' &&
@@ -194,43 +118,43 @@ check "banner: version, board, ports, management 10.77.0.250/24, first-boot pass
 
 # ===== 2. link loss ==============================================================
 m=$(mark)
-ip -n "$(ns sw)" link set upl down
+ip -n "$(t_ns sw)" link set upl down
 t0=$(date +%s%N)
 l=$(wait_leds "$m" 3 ' lan=off ')
 t1=$(date +%s%N)
-why="'$l' (after $(((t1 - t0) / 1000000)) ms); last: '$(leds_now)'"
-check "link loss: lan LED off within 3 s ($(((t1 - t0) / 1000000)) ms), fault none" \
+T_WHY="'$l' (after $(((t1 - t0) / 1000000)) ms); last: '$(leds_now)'"
+t_check "link loss: lan LED off within 3 s ($(((t1 - t0) / 1000000)) ms), fault none" \
 	bash -c "echo '$l' | grep -qE 'lan=off wan=on .* fault=off'"
-why="$(tail -c "+$m" "$LOG" | grep -ao 'status: [a-z= ]*' | tail -n 1)"
-check "link loss: the console status line says lan=down" \
+T_WHY="$(tail -c "+$m" "$LOG" | grep -ao 'status: [a-z= ]*' | tail -n 1)"
+t_check "link loss: the console status line says lan=down" \
 	bash -c "tail -c '+$m' '$LOG' | grep -aq 'status: ready lan=down wan=up'"
 m=$(mark)
-ip -n "$(ns sw)" link set upl up
+ip -n "$(t_ns sw)" link set upl up
 l=$(wait_leds "$m" 5 ' lan=on ')
-why="'$l'; last: '$(leds_now)'"
-check "link back: lan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
+T_WHY="'$l'; last: '$(leds_now)'"
+t_check "link back: lan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
 m=$(mark)
-ip -n "$(ns sw)" link set upw down
+ip -n "$(t_ns sw)" link set upw down
 l=$(wait_leds "$m" 3 ' wan=off ')
-why="'$l'; last: '$(leds_now)'"
-check "link loss: wan peer down -> wan LED off, lan stays on" \
+T_WHY="'$l'; last: '$(leds_now)'"
+t_check "link loss: wan peer down -> wan LED off, lan stays on" \
 	bash -c "echo '$l' | grep -qE 'lan=on wan=off .* fault=off'"
 m=$(mark)
-ip -n "$(ns sw)" link set upw up
+ip -n "$(t_ns sw)" link set upw up
 l=$(wait_leds "$m" 5 ' wan=on ')
-why="'$l'; last: '$(leds_now)'"
-check "link back: wan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
+T_WHY="'$l'; last: '$(leds_now)'"
+t_check "link back: wan LED on again" bash -c "echo '$l' | grep -qE 'lan=on wan=on'"
 for _ in $(seq 30); do office ping -c 1 -W 1 -q 10.77.0.250 >/dev/null 2>&1 && break; done
 
 # ===== 3. an alert ===============================================================
 m=$(mark)
 r=$(upload 10.77.0.100)
 l=$(wait_leds "$m" 5 ' alert=fast ')
-why="upload '$r'; '$l'; last: '$(leds_now)'"
-check "alert: MP4 upload over the threshold -> alert LED fast (unacknowledged)" \
+T_WHY="upload '$r'; '$l'; last: '$(leds_now)'"
+t_check "alert: MP4 upload over the threshold -> alert LED fast (unacknowledged)" \
 	bash -c "echo '$l' | grep -q 'alert=fast fault=off' && grep -q '\"remote_ip\":\"10.77.0.100\"' '$OUT'"
-why="$(tail -c "+$m" "$LOG" | grep -ao 'status: [a-z= ]*' | tail -n 1)"
-check "alert: the console status line says alerts=1" \
+T_WHY="$(tail -c "+$m" "$LOG" | grep -ao 'status: [a-z= ]*' | tail -n 1)"
+t_check "alert: the console status line says alerts=1" \
 	bash -c "tail -c '+$m' '$LOG' | grep -aq 'status: .*alerts=1 '"
 
 # The web page's view of the same LEDs: GET /api/status "leds", logged in with
@@ -242,8 +166,8 @@ csrf=$(office curl -sk -c "$W/jar" -H 'Content-Type: application/json' \
 office curl -sk -b "$W/jar" -o /dev/null -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
 	-d "{\"old\":\"$pw\",\"new\":\"lab-leds-console-pw\"}" https://10.77.0.250/api/password
 office curl -sk -b "$W/jar" -o "$W/status.json" https://10.77.0.250/api/status
-why="password '$pw'; $(head -c 300 "$W/status.json")"
-check "alert: GET /api/status shows leds.alert fast and leds.lan on" $PY -c '
+T_WHY="password '$pw'; $(head -c 300 "$W/status.json")"
+t_check "alert: GET /api/status shows leds.alert fast and leds.lan on" $PY -c '
 import json, sys
 l = json.load(open(sys.argv[1]))["leds"]
 sys.exit(0 if l["alert"]["pattern"] == "fast" and l["lan"]["pattern"] == "on" else 1)' "$W/status.json"
@@ -252,36 +176,36 @@ sys.exit(0 if l["alert"]["pattern"] == "fast" and l["lan"]["pattern"] == "on" el
 m=$(mark)
 type_line ack
 l=$(wait_leds "$m" 3 ' alert=off ')
-why="'$l'; last: '$(leds_now)'; console: $(tail -c "+$m" "$LOG" | tr -d '\r\000' | tr '\n' '|' | cut -c1-300)"
-check "ack: console ack -> alert LED off" bash -c "echo '$l' | grep -q 'alert=off fault=off'"
+T_WHY="'$l'; last: '$(leds_now)'; console: $(tail -c "+$m" "$LOG" | tr -d '\r\000' | tr '\n' '|' | cut -c1-300)"
+t_check "ack: console ack -> alert LED off" bash -c "echo '$l' | grep -q 'alert=off fault=off'"
 
 # ===== 5. a block ================================================================
 m=$(mark)
 type_line "config set quarantine_s 6"
 type_line "config set mode block"
 l=$(wait_leds "$m" 3 ' mode=double ')
-why="'$l'; console: $(tail -c "+$m" "$LOG" | tr -d '\r\000' | tr '\n' '|' | cut -c1-300)"
-check "block: console config set mode block -> mode LED double" \
+T_WHY="'$l'; console: $(tail -c "+$m" "$LOG" | tr -d '\r\000' | tr '\n' '|' | cut -c1-300)"
+t_check "block: console config set mode block -> mode LED double" \
 	bash -c "echo '$l' | grep -q 'mode=double alert=off'"
 m=$(mark)
 r=$(upload 10.77.0.101)
 lon=$(wait_leds "$m" 5 ' alert=on ')
 g=$(get 10.77.0.101)
-why="upload '$r'; '$lon'; last: '$(leds_now)'"
-check "block: the upload is cut and the alert LED is on (solid) while the quarantine holds" \
+T_WHY="upload '$r'; '$lon'; last: '$(leds_now)'"
+t_check "block: the upload is cut and the alert LED is on (solid) while the quarantine holds" \
 	bash -c "[ '${r%% *}' != 0 ] && echo '$lon' | grep -q 'alert=on'"
-why="GET '$g'"
-check "block: the quarantined remote is unreachable while the LED is on" [ "$g" != 200 ]
+T_WHY="GET '$g'"
+t_check "block: the quarantined remote is unreachable while the LED is on" [ "$g" != 200 ]
 loff=$(wait_leds "$m" 15 ' alert=(fast|off) ')
 ton=$(ms_of "$lon")
 toff=$(ms_of "$loff")
 held=$((${toff:-0} - ${ton:-0}))
-why="on '$lon', then '$loff'"
-check "block: the quarantine ends: alert LED leaves on after ${held} ms (quarantine_s 6)" \
+T_WHY="on '$lon', then '$loff'"
+t_check "block: the quarantine ends: alert LED leaves on after ${held} ms (quarantine_s 6)" \
 	bash -c "[ -n '$loff' ] && [ -n '$ton' ] && [ $held -ge 4500 ] && [ $held -le 9000 ]"
 g=$(get 10.77.0.101)
-why="GET after the quarantine: '$g'"
-check "block: after the quarantine the remote answers again" [ "$g" = 200 ]
+T_WHY="GET after the quarantine: '$g'"
+t_check "block: after the quarantine the remote answers again" [ "$g" = 200 ]
 type_line ack
 stop_leaktap main
 
@@ -291,23 +215,23 @@ F=$W/full
 start_leaktap full unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=64k tmpfs "$1" &&
 	{ dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; shift; exec "$@"; }' sh "$F" \
 	"${LT[@]}" --config "$W/monitor.json" --state-dir "$F" ||
-	abort "leaktap (full disk) did not start: $(tail -n 3 "$LOG")"
+	t_abort "leaktap (full disk) did not start: $(tail -n 3 "$LOG")"
 m=$(mark)
 r=$(upload 10.77.0.102)
 l=$(wait_leds "$m" 5 ' fault=on')
-why="upload '$r'; '$l'; last: '$(leds_now)'"
-check "full disk: fault LED on" bash -c "echo '$l' | grep -q 'fault=on'"
+T_WHY="upload '$r'; '$l'; last: '$(leds_now)'"
+t_check "full disk: fault LED on" bash -c "echo '$l' | grep -q 'fault=on'"
 n=$(grep -ac 'FAULT: state dir.*storage full' "$LOG")
-why="$n FAULT lines: $(grep -a FAULT "$LOG" | head -n 3 | tr '\n' '|')"
-check "full disk: exactly one console FAULT line (storage full)" [ "$n" = 1 ]
+T_WHY="$n FAULT lines: $(grep -a FAULT "$LOG" | head -n 3 | tr '\n' '|')"
+t_check "full disk: exactly one console FAULT line (storage full)" [ "$n" = 1 ]
 g=$(get 10.77.0.100)
 r2=$(upload 10.77.0.101)
-why="first upload '$r', GET '$g', second upload '$r2'"
-check "full disk: forwarding continues (uploads complete, next request answered)" \
+T_WHY="first upload '$r', GET '$g', second upload '$r2'"
+t_check "full disk: forwarding continues (uploads complete, next request answered)" \
 	bash -c "[ '$r' = '0 200' ] && [ '$g' = 200 ] && [ '$r2' = '0 200' ]"
 sleep 1
 n=$(grep -ac 'FAULT' "$LOG")
-why="$n FAULT lines after a second alert"
-check "full disk: still one FAULT line after the next failed write" [ "$n" = 1 ]
+T_WHY="$n FAULT lines after a second alert"
+t_check "full disk: still one FAULT line after the next failed write" [ "$n" = 1 ]
 stop_leaktap "full disk"
-finish
+t_finish

@@ -6,25 +6,14 @@
 # it cleanly with a summary. Traffic goes only to this test's own hosts;
 # every loop is bounded in count and time.
 set -u
-cd "$(dirname "$0")/../.."
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-PY=/usr/bin/python3
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh live_forward
 id=$$
 O=lto$id A=lta$id I=lti$id
 log=build/test-lab/live_forward.log
 mkdir -p build/test-lab
-pass=0 fail=0
-check() { # name, then a command that must succeed
-	local name=$1
-	shift
-	if "$@" >>"$log.steps" 2>&1; then
-		pass=$((pass + 1))
-		echo "PASS $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-	fi
-}
+T_STEPS=$log.steps
 cleanup() {
 	[ -n "${lt_pid:-}" ] && kill "$lt_pid" 2>/dev/null
 	for n in $O $A $I; do ip netns del "$n" 2>/dev/null; done
@@ -32,20 +21,12 @@ cleanup() {
 trap cleanup EXIT
 : >"$log.steps"
 
-ip netns add $O && ip netns add $A && ip netns add $I || {
-	echo "cannot create network namespaces"
-	echo "0 passed, 1 failed"
-	exit 1
-}
+ip netns add $O && ip netns add $A && ip netns add $I || t_bail "cannot create network namespaces"
 ip link add o0 netns $O type veth peer name lan0 netns $A
 ip link add i0 netns $I type veth peer name wan0 netns $A
-for spec in "$O o0" "$A lan0" "$A wan0" "$I i0"; do
-	set -- $spec
-	# A userspace bridge must see wire-sized frames: no GRO/GSO/TSO super-frames.
-	ip netns exec "$1" ethtool -K "$2" gro off gso off tso off tx off rx off >/dev/null 2>&1
-	ip netns exec "$1" ip link set "$2" up
-	ip netns exec "$1" ip link set lo up
-done
+t_port_up $O o0
+t_port_up $A lan0 wan0
+t_port_up $I i0
 ip -n $O addr add 10.213.0.1/24 dev o0
 ip -n $I addr add 10.213.0.2/24 dev i0
 ip -n $O addr add fd00:213::1/64 dev o0 nodad
@@ -57,11 +38,11 @@ ip netns exec $A "$BIN" --lan lan0 --wan wan0 >"$log" 2>&1 &
 lt_pid=$!
 for _ in $(seq 50); do grep -q "forwarding between" "$log" && break; sleep 0.1; done
 
-check "leaktap started" grep -q "forwarding between" "$log"
-check "leaktap turned GRO off on its port" sh -c "ip netns exec $A ethtool -k lan0 | grep -q 'generic-receive-offload: off'"
-check "ipv4 ping office->internet" ip netns exec $O ping -c 3 -i 0.2 -W 2 10.213.0.2
-check "ipv4 ping internet->office" ip netns exec $I ping -c 3 -i 0.2 -W 2 10.213.0.1
-check "ipv6 ping across" ip netns exec $O ping -6 -c 3 -i 0.2 -W 2 fd00:213::2
+t_check "leaktap started" grep -q "forwarding between" "$log"
+t_check "leaktap turned GRO off on its port" sh -c "ip netns exec $A ethtool -k lan0 | grep -q 'generic-receive-offload: off'"
+t_check "ipv4 ping office->internet" ip netns exec $O ping -c 3 -i 0.2 -W 2 10.213.0.2
+t_check "ipv4 ping internet->office" ip netns exec $I ping -c 3 -i 0.2 -W 2 10.213.0.1
+t_check "ipv6 ping across" ip netns exec $O ping -6 -c 3 -i 0.2 -W 2 fd00:213::2
 # VLAN-tagged frames (sent raw: this kernel may lack 8021q interfaces),
 # seen tagged on the far side by tcpdump, both ways.
 vlan_across() { # from-ns from-if to-ns to-if
@@ -77,9 +58,9 @@ sendp(f, iface=sys.argv[1], count=3, inter=0.1, verbose=False)
 ' "$2"
 	wait $td
 }
-check "vlan 42 tagged frames office->internet" vlan_across $O o0 $I i0
-check "vlan 42 tagged frames internet->office" vlan_across $I i0 $O o0
-check "arp learned across" sh -c "ip -n $O neigh show 10.213.0.2 | grep -q lladdr"
+t_check "vlan 42 tagged frames office->internet" vlan_across $O o0 $I i0
+t_check "vlan 42 tagged frames internet->office" vlan_across $I i0 $O o0
+t_check "arp learned across" sh -c "ip -n $O neigh show 10.213.0.2 | grep -q lladdr"
 
 # A 4 MB TCP transfer, checked end to end.
 ip netns exec $I timeout 30 $PY -c '
@@ -102,16 +83,16 @@ s = socket.create_connection(("10.213.0.2", 9000), timeout=20); s.sendall(data);
 print(len(data), hashlib.sha256(data).hexdigest())
 ')
 wait $srv
-check "tcp 4 MB transfer intact" test "$sent" = "$(cat build/test-lab/recv.txt 2>/dev/null)"
+t_check "tcp 4 MB transfer intact" test "$sent" = "$(cat build/test-lab/recv.txt 2>/dev/null)"
 
 kill -TERM $lt_pid
 for _ in $(seq 50); do kill -0 $lt_pid 2>/dev/null || break; sleep 0.1; done
 wait $lt_pid
 rc=$?
 lt_pid=
-check "SIGTERM: clean exit 0" test "$rc" = 0
-check "summary printed with flows" grep -qE "^flows [1-9]" "$log"
-check "no sanitizer report" sh -c "! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' '$log'"
+t_check "SIGTERM: clean exit 0" test "$rc" = 0
+t_check "summary printed with flows" grep -qE "^flows [1-9]" "$log"
+t_check "no sanitizer report" sh -c "! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' '$log'"
 # --state-dir: the alert journal survives kill -9, the kept config is used
 # on restart; systemd's notify protocol: READY=1, then watchdog pings.
 state=build/test-lab/state
@@ -155,8 +136,8 @@ lt_pid=$!
 for _ in $(seq 50); do grep -q "forwarding between" "$log.2" && break; sleep 0.1; done
 upload_mp4
 sleep 0.5
-check "alert journalled in the state dir" grep -q '"video":"mp4"' "$state/alerts.jsonl"
-check "systemd notify: READY=1 and watchdog pings" sh -c "grep -q READY=1 $notify && [ \$(grep -c WATCHDOG=1 $notify) -ge 2 ]"
+t_check "alert journalled in the state dir" grep -q '"video":"mp4"' "$state/alerts.jsonl"
+t_check "systemd notify: READY=1 and watchdog pings" sh -c "grep -q READY=1 $notify && [ \$(grep -c WATCHDOG=1 $notify) -ge 2 ]"
 kill -9 $lt_pid
 wait $lt_pid 2>/dev/null
 lt_pid=
@@ -170,9 +151,8 @@ kill -TERM $lt_pid
 wait $lt_pid
 lt_pid=
 kill $nl_pid 2>/dev/null
-check "after kill -9 and restart: kept config used, journal intact and growing" sh -c \
+t_check "after kill -9 and restart: kept config used, journal intact and growing" sh -c \
 	"[ \$(wc -l <$state/alerts.jsonl) -gt $n1 ] && $PY -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' $state/alerts.jsonl"
 
 tail -n 12 "$log"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+t_finish

@@ -12,9 +12,9 @@
 # produced. Traffic goes only between this run's namespaces (10.77.0.0/24,
 # fd77::/64); every client and server runs under `timeout`.
 set -u
-cd "$(dirname "$0")/../.."
-top=$PWD
-PY=/usr/bin/python3
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh make_corpus # helpers only: this script has its own cleanup and output
 LAB=$top/build/lab
 OUT=$LAB/corpus
 W=$LAB/work
@@ -172,23 +172,13 @@ cp "$M/meeting.mp4" "$W/www/media/meeting.mp4"
 media_s=$($PY -c "import sys,time; print('%.1f' % (time.time()-float(sys.argv[1])))" "$t0")
 
 # --- servers' private configuration ------------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=secure.video.test -addext subjectAltName=DNS:secure.video.test \
-	-keyout "$W/nginx/key.pem" -out "$W/nginx/cert.pem" >"$W/log/openssl.log" 2>&1 ||
-	die "setup: openssl could not make the self-signed certificate"
+t_selfsigned secure.video.test "$W/nginx" || die "setup: openssl could not make the self-signed certificate"
 printf '<html><head><title>Shop</title><link rel="stylesheet" href="/style.css"></head><body><h1>Spring sale</h1></body></html>\n' >"$W/www/index.html"
 printf 'body { font-family: sans-serif; color: #333; }\n' >"$W/www/style.css"
 printf '<html><body><h1>News</h1><p>Nothing happened today.</p></body></html>\n' >"$W/www/news.html"
 
-cat >"$W/nginx/nginx.conf" <<EOF
-# leaktap lab: private nginx for the corpus (not the system's /etc/nginx).
-load_module $RTMP_SO;
-user root;
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/log/nginx-error.log info;
-events { worker_connections 256; }
-http {
+T_NGINX_CONNS=256 t_nginx_head "$W/nginx/nginx.conf" "leaktap lab, for the corpus" "load_module $RTMP_SO;"
+cat >>"$W/nginx/nginx.conf" <<EOF
     types {
         text/html html; text/css css; video/mp4 mp4; video/webm webm;
         video/mp2t ts; application/vnd.apple.mpegurl m3u8;
@@ -196,12 +186,6 @@ http {
     default_type application/octet-stream;
     log_format lab '\$remote_addr \$server_addr \$server_port \$host "\$request" \$status \$request_length \$body_bytes_sent';
     access_log $W/log/nginx-access.log lab;
-    client_body_temp_path $W/nginx/tmp/body;
-    proxy_temp_path $W/nginx/tmp/proxy;
-    fastcgi_temp_path $W/nginx/tmp/fastcgi;
-    uwsgi_temp_path $W/nginx/tmp/uwsgi;
-    scgi_temp_path $W/nginx/tmp/scgi;
-    keepalive_timeout 5;
     server {
         listen 80;
         listen [::]:80 ipv6only=on;
@@ -243,34 +227,15 @@ rtmp {
 }
 EOF
 
-cat >"$W/dns/dnsmasq.conf" <<EOF
-# leaktap lab: private DNS for the corpus; answers .test names only.
-no-resolv
-no-hosts
-no-poll
-bind-interfaces
-listen-address=10.77.0.53
-local=/test/
-local-ttl=300
-host-record=upload.video.test,10.77.0.100
-host-record=dav.video.test,fd77::101
-host-record=rtmp.video.test,10.77.0.102
-host-record=rtsp.video.test,10.77.0.103
-host-record=ftp.video.test,10.77.0.104
-host-record=hls.video.test,10.77.0.105
-host-record=chunks.video.test,10.77.0.106
-host-record=secure.video.test,10.77.0.107
-host-record=ssh.video.test,10.77.0.108
-host-record=bulk.data.test,10.77.0.109
-host-record=www.shop.test,10.77.0.111
-host-record=news.site.test,10.77.0.112
-host-record=backup.allowed.test,10.77.0.113
-host-record=cdn.video.test,10.77.0.114
-host-record=nas.office.test,10.77.0.11
-log-queries
-log-facility=$W/log/dnsmasq.log
-pid-file=$W/dns/dnsmasq.pid
-EOF
+t_dnsmasq_conf "$W/dns/dnsmasq.conf" "$W/dns/dnsmasq.pid" "leaktap lab (corpus)" \
+	local-ttl=300 host-record=upload.video.test,10.77.0.100 host-record=dav.video.test,fd77::101 \
+	host-record=rtmp.video.test,10.77.0.102 host-record=rtsp.video.test,10.77.0.103 \
+	host-record=ftp.video.test,10.77.0.104 host-record=hls.video.test,10.77.0.105 \
+	host-record=chunks.video.test,10.77.0.106 host-record=secure.video.test,10.77.0.107 \
+	host-record=ssh.video.test,10.77.0.108 host-record=bulk.data.test,10.77.0.109 \
+	host-record=www.shop.test,10.77.0.111 host-record=news.site.test,10.77.0.112 \
+	host-record=backup.allowed.test,10.77.0.113 host-record=cdn.video.test,10.77.0.114 \
+	host-record=nas.office.test,10.77.0.11 log-queries "log-facility=$W/log/dnsmasq.log"
 
 chown ftp "$W/ftp/root/incoming"
 chmod 755 "$W/ftp/root" "$W/ftp/empty"
@@ -373,21 +338,6 @@ time.sleep(LIFETIME)
 EOF
 
 # --- helpers -------------------------------------------------------------------
-ns() { lab_ns "$NAME" "$1"; }
-start_server() { # label host lifetime cmd... (records the pid for cleanup)
-	local label=$1 host=$2 life=$3
-	shift 3
-	ip netns exec "$(ns "$host")" timeout -k 2 "$life" "$@" >"$W/log/$label.log" 2>&1 &
-	PIDS+=($!)
-}
-wait_port() { # host t|u port -> polls ss (bounded, 5 s)
-	local i
-	for i in $(seq 50); do
-		[ -n "$(ip netns exec "$(ns "$1")" ss -Hln"$2" "sport = :$3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 meta() { # case key=value... (tab separated line for the manifest step)
 	local IFS=$'\t'
 	printf '%s\n' "case=$*" >>"$W/meta.tsv"
@@ -397,7 +347,7 @@ capture() { # case iface func
 	local c=$1 ifc=$2 fn=$3 try rc drops
 	for try in 1 2; do
 		rm -f "$OUT.new/$c.pcap"
-		ip netns exec "$(ns sw)" timeout -k 2 120 tcpdump -i "$ifc" -n -s 0 -B 131072 --immediate-mode -Z root \
+		ip netns exec "$(t_ns sw)" timeout -k 2 120 tcpdump -i "$ifc" -n -s 0 -B 131072 --immediate-mode -Z root \
 			-w "$OUT.new/$c.pcap" >"$W/log/$c.tcpdump" 2>&1 &
 		cap_pid=$!
 		for _ in $(seq 50); do grep -q "listening on" "$W/log/$c.tcpdump" && break; sleep 0.1; done
@@ -428,7 +378,6 @@ capture() { # case iface func
 	printf 'make_corpus: %-22s ok (%s s)\n' "$c" "$(elapsed)"
 }
 office() { lab_exec "$NAME" office timeout -k 2 "$@"; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 nginx_log_has() { # regex on the access log (method path status ... request_length)
 	grep -E "$1" "$W/log/nginx-access.log"
 }
@@ -438,17 +387,17 @@ big_request() { # regex min_request_length
 
 # --- topology and servers ---------------------------------------------------
 lab_up "$NAME" || die "setup: tools/lab up failed"
-ip netns exec "$(ns internet)" ip link set lo up
-start_server nginx internet 300 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
-start_server dnsmasq internet 300 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
-start_server vsftpd internet 300 vsftpd "$W/ftp/vsftpd.conf"
-start_server sshd internet 300 /usr/sbin/sshd -D -e -f "$W/ssh/sshd_config"
-start_server lanhost office2 300 $PY "$W/lanhost.py" "$M/frames" 14000000 290
-wait_port internet t 80 && wait_port internet t 443 && wait_port internet t 1935 || die "setup: nginx did not start ($(tail -n 1 "$W/log/nginx-error.log" 2>/dev/null))"
-wait_port internet u 53 || die "setup: dnsmasq did not start ($(tail -n 1 "$W/log/dnsmasq.log"))"
-wait_port internet t 21 || die "setup: vsftpd did not start ($(tail -n 1 "$W/log/vsftpd.log"))"
-wait_port internet t 22 || die "setup: sshd did not start ($(tail -n 1 "$W/log/sshd.log"))"
-wait_port office2 t 8080 && wait_port office2 t 8000 || die "setup: LAN host servers did not start ($(tail -n 1 "$W/log/lanhost.log"))"
+ip netns exec "$(t_ns internet)" ip link set lo up
+t_start_server nginx internet 300 nginx -e "$W/log/nginx-error.log" -p "$W/nginx" -c "$W/nginx/nginx.conf" -g 'daemon off;'
+t_start_server dnsmasq internet 300 dnsmasq -k -C "$W/dns/dnsmasq.conf" --user=root --group=root
+t_start_server vsftpd internet 300 vsftpd "$W/ftp/vsftpd.conf"
+t_start_server sshd internet 300 /usr/sbin/sshd -D -e -f "$W/ssh/sshd_config"
+t_start_server lanhost office2 300 $PY "$W/lanhost.py" "$M/frames" 14000000 290
+t_wait_port internet t 80 && t_wait_port internet t 443 && t_wait_port internet t 1935 || die "setup: nginx did not start ($(tail -n 1 "$W/log/nginx-error.log" 2>/dev/null))"
+t_wait_port internet u 53 || die "setup: dnsmasq did not start ($(tail -n 1 "$W/log/dnsmasq.log"))"
+t_wait_port internet t 21 || die "setup: vsftpd did not start ($(tail -n 1 "$W/log/vsftpd.log"))"
+t_wait_port internet t 22 || die "setup: sshd did not start ($(tail -n 1 "$W/log/sshd.log"))"
+t_wait_port office2 t 8080 && t_wait_port office2 t 8000 || die "setup: LAN host servers did not start ($(tail -n 1 "$W/log/lanhost.log"))"
 # Neighbours known before the first capture, as on a running network.
 lab_exec "$NAME" office ping -c 1 -W 2 -q 10.77.0.53 >/dev/null 2>&1
 lab_exec "$NAME" office ping -6 -c 1 -W 2 -q fd77::101 >/dev/null 2>&1
@@ -470,7 +419,7 @@ c_http_put_webm_ipv6() {
 	office 60 curl -sS --fail -o /dev/null -T "$M/interview.webm" -H "Content-Type: video/webm" \
 		http://dav.video.test/dav/interviews/interview.webm
 }
-verify_http_put_webm_ipv6() { [ "$(sha "$W/www/dav/interviews/interview.webm")" = "$(sha "$M/interview.webm")" ]; }
+verify_http_put_webm_ipv6() { [ "$(t_sha "$W/www/dav/interviews/interview.webm")" = "$(t_sha "$M/interview.webm")" ]; }
 meta http_put_webm_ipv6 positive=true lan_ip=fd77::10 remote_ip=fd77::101 remote_port=80 \
 	remote_name=dav.video.test l4=tcp video=webm carrier="HTTP PUT (WebDAV) over IPv6" \
 	file=interview.webm media="$M/interview.webm" codec=vp8 \
@@ -491,10 +440,10 @@ meta rtmp_publish_flv positive=true lan_ip=10.77.0.10 remote_ip=10.77.0.102 remo
 
 rtsp_case() { # tcp|udp
 	local proto=$1 rc
-	ip netns exec "$(ns internet)" timeout -k 2 60 ffmpeg -nostdin -hide_banner -v info -rtsp_flags listen \
+	ip netns exec "$(t_ns internet)" timeout -k 2 60 ffmpeg -nostdin -hide_banner -v info -rtsp_flags listen \
 		-rtsp_transport "$proto" -i rtsp://10.77.0.103:8554/live.sdp -c copy -f null - >"$W/log/rtsp-$proto-server.log" 2>&1 &
 	local srv=$!
-	wait_port internet t 8554 || {
+	t_wait_port internet t 8554 || {
 		kill "$srv"
 		echo "rtsp server did not listen"
 		return 1
@@ -526,7 +475,7 @@ meta rtsp_record_udp positive=true lan_ip=10.77.0.10 remote_ip=10.77.0.103 remot
 c_ftp_stor_mp4() {
 	office 60 curl -sS --fail -T "$M/site-visit.mp4" ftp://ftp.video.test/incoming/site-visit.mp4
 }
-verify_ftp_stor_mp4() { [ "$(sha "$W/ftp/root/incoming/site-visit.mp4")" = "$(sha "$M/site-visit.mp4")" ]; }
+verify_ftp_stor_mp4() { [ "$(t_sha "$W/ftp/root/incoming/site-visit.mp4")" = "$(t_sha "$M/site-visit.mp4")" ]; }
 meta ftp_stor_mp4 positive=true lan_ip=10.77.0.10 remote_ip=10.77.0.104 remote_port=21 \
 	remote_name=ftp.video.test l4=tcp video=mp4 carrier="FTP STOR, passive (EPSV) data connection" \
 	file=site-visit.mp4 media="$M/site-visit.mp4" codec=mpeg4 \
@@ -542,7 +491,7 @@ c_hls_put_segments() {
 verify_hls_put_segments() {
 	local f
 	for f in "$M"/hls/seg*.ts "$M/hls/stream.m3u8"; do
-		[ "$(sha "$W/www/dav/live/$(basename "$f")")" = "$(sha "$f")" ] || return 1
+		[ "$(t_sha "$W/www/dav/live/$(basename "$f")")" = "$(t_sha "$f")" ] || return 1
 	done
 }
 meta hls_put_segments positive=true lan_ip=10.77.0.10 remote_ip=10.77.0.105 remote_port=80 \
@@ -551,7 +500,7 @@ meta hls_put_segments positive=true lan_ip=10.77.0.10 remote_ip=10.77.0.105 remo
 	notes="$(ls "$M"/hls/seg*.ts 2>/dev/null | wc -l) segments of ~1 s; no single segment exceeds the threshold"
 
 c_mjpeg_camera_pull() {
-	ip netns exec "$(ns internet)" timeout -k 2 60 curl -sS --fail --interface 10.77.0.110 \
+	ip netns exec "$(t_ns internet)" timeout -k 2 60 curl -sS --fail --interface 10.77.0.110 \
 		-o "$W/recv/mjpeg.out" http://10.77.0.11:8080/video.mjpg
 }
 verify_mjpeg_camera_pull() { [ "$(stat -c %s "$W/recv/mjpeg.out")" -gt $THRESHOLD ]; }
@@ -592,7 +541,7 @@ c_scp_mp4() {
 		-o UserKnownHostsFile="$W/ssh/known_hosts" -o ConnectTimeout=10 \
 		"$M/meeting.mp4" root@ssh.video.test:"$W/recv/scp-meeting.mp4"
 }
-verify_scp_mp4() { [ "$(sha "$W/recv/scp-meeting.mp4")" = "$(sha "$M/meeting.mp4")" ]; }
+verify_scp_mp4() { [ "$(t_sha "$W/recv/scp-meeting.mp4")" = "$(t_sha "$M/meeting.mp4")" ]; }
 meta scp_mp4 positive=false why=encrypted lan_ip=10.77.0.10 remote_ip=10.77.0.108 remote_port=22 \
 	remote_name=ssh.video.test l4=tcp video=mp4 carrier="scp (SSH; OpenSSH 9 scp uses SFTP)" \
 	file=meeting.mp4 media="$M/meeting.mp4" codec=h264 notes="same MP4 as http_multipart_mp4"
@@ -609,7 +558,7 @@ meta http_post_random positive=false why=not-video lan_ip=10.77.0.10 remote_ip=1
 c_http_download_mp4() {
 	office 60 curl -sS --fail -o "$W/recv/download.mp4" http://cdn.video.test/media/meeting.mp4
 }
-verify_http_download_mp4() { [ "$(sha "$W/recv/download.mp4")" = "$(sha "$M/meeting.mp4")" ]; }
+verify_http_download_mp4() { [ "$(t_sha "$W/recv/download.mp4")" = "$(t_sha "$M/meeting.mp4")" ]; }
 meta http_download_mp4 positive=false why=download lan_ip=10.77.0.10 remote_ip=10.77.0.114 remote_port=80 \
 	remote_name=cdn.video.test l4=tcp video=mp4 carrier="HTTP GET (video comes in, only the request goes out)" \
 	file=meeting.mp4 media="$M/meeting.mp4" codec=h264 notes="same MP4 as http_multipart_mp4, downloaded"

@@ -51,117 +51,32 @@
 # under `timeout`; namespaces and processes are removed on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
-NAME=lq$$
-W=$top/build/lab/mgmt_api
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh mgmt_api lq$$ build/lab/mgmt_api
 M=$W/media
 APP=10.77.0.250
 B=https://$APP
 NEWPW=lab-api-password-1
-pass=0 fail=0
-t_start=$(date +%s.%N)
 
-say() { echo "  $*"; }
-ok() {
-	pass=$((pass + 1))
-	echo "PASS $1"
-}
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-finish() {
-	echo "runtime $($PY -c "import sys,time; print('%.1f' % (time.time()-float(sys.argv[1])))" "$t_start") s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 0
-	exit 1
-}
-abort() {
-	ko "setup" "$*"
-	finish
-}
-
-[ "$(id -u)" = 0 ] || {
-	echo "mgmt_api: needs root (network namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-for c in ffmpeg dnsmasq curl ip ss flock; do
-	command -v $c >/dev/null 2>&1 || {
-		echo "mgmt_api: missing $c"
-		echo "0 passed, 1 failed"
-		exit 1
-	}
-done
-[ -x "$BIN" ] || {
-	echo "mgmt_api: $BIN not built (make asan)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	trap '' INT TERM
-	[ -n "$lt_pid" ] && kill "$lt_pid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $lt_pid "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	lab_down "$NAME"
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
-
-mkdir -p "$W"
-exec 9>"$W/.lock"
-flock -n 9 || {
-	echo "mgmt_api: another run holds $W/.lock"
-	echo "0 passed, 1 failed"
-	exit 1
-}
+t_need ffmpeg dnsmasq curl ip ss flock
+t_lock
 rm -rf "${W:?}/log" "${W:?}/etc" "${W:?}/state" "${W:?}/http"
 mkdir -p "$W"/{log,etc,state,http} "$M"
 export LAB_DIR=$W/etc
 lab_down "$NAME" # a run killed with -9 leaves its namespaces; this lab name is ours
 
 # --- media: a real ~12 MB MP4 and a 20 MB random file --------------------------------
-if ! [ -s "$M/clip.mp4" ] || ! [ "$M/clip.mp4" -nt "$0" ]; then
-	ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=1.1" \
-		-vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
-		-movflags +faststart "$M/clip.mp4" >"$W/log/ffmpeg.log" 2>&1 || abort "ffmpeg failed"
-fi
-if ! [ -s "$M/random.bin" ] || ! [ "$M/random.bin" -nt "$0" ]; then
-	$PY -c 'import random,sys; open(sys.argv[1],"wb").write(random.Random(5).randbytes(20*1000*1000))' \
-		"$M/random.bin" || abort "random file"
-fi
+t_mp4 "$M/clip.mp4" 1.1 "$W/log/ffmpeg.log" -qp 0 -movflags +faststart || t_abort "ffmpeg failed"
+t_random "$M/random.bin" 5 20000000 || t_abort "random file"
 clip_size=$(stat -c %s "$M/clip.mp4")
-[ "$clip_size" -ge 8000000 ] && [ "$clip_size" -le 18000000 ] || abort "clip.mp4 is $clip_size bytes, not ~12 MB"
-clip_sha=$(sha256sum <"$M/clip.mp4" | cut -c1-64)
-rnd_sha=$(sha256sum <"$M/random.bin" | cut -c1-64)
-say "media: clip.mp4 $clip_size bytes, random.bin 20000000 bytes"
+[ "$clip_size" -ge 8000000 ] && [ "$clip_size" -le 18000000 ] || t_abort "clip.mp4 is $clip_size bytes, not ~12 MB"
+clip_sha=$(t_sha "$M/clip.mp4")
+rnd_sha=$(t_sha "$M/random.bin")
+t_say "media: clip.mp4 $clip_size bytes, random.bin 20000000 bytes"
 
-cat >"$W/etc/dnsmasq.conf" <<EOF
-# mgmt_api lab: private DNS; answers .test names only.
-no-resolv
-no-hosts
-no-poll
-bind-interfaces
-listen-address=10.77.0.53
-local=/test/
-host-record=up1.video.test,10.77.0.101
-host-record=up2.video.test,10.77.0.102
-host-record=up3.video.test,10.77.0.103
-host-record=bulk.data.test,10.77.0.109
-pid-file=$W/etc/dnsmasq.pid
-EOF
+t_dnsmasq_conf "$W/etc/dnsmasq.conf" "$W/etc/dnsmasq.pid" "mgmt_api lab" \
+	host-record=up1.video.test,10.77.0.101 host-record=up2.video.test,10.77.0.102 \
+	host-record=up3.video.test,10.77.0.103 host-record=bulk.data.test,10.77.0.109
 cat >"$W/etc/config.json" <<EOF
 {"mode": "monitor", "threshold_mb": 20, "window_s": 600,
  "local_nets": ["10.77.0.0/26", "fd77::/120"],
@@ -169,22 +84,6 @@ cat >"$W/etc/config.json" <<EOF
 EOF
 
 # --- helpers -------------------------------------------------------------------------
-ns() { lab_ns "$NAME" "$1"; }
-start_server() { # label host lifetime cmd...
-	local label=$1 host=$2 life=$3
-	shift 3
-	ip netns exec "$(ns "$host")" timeout -k 2 "$life" "$@" >"$W/log/$label.log" 2>&1 &
-	PIDS+=($!)
-}
-wait_port() { # host t|u ip:port
-	local i
-	for i in $(seq 50); do
-		[ -n "$(ip netns exec "$(ns "$1")" ss -Hln"$2" "src $3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-now() { date +%s.%N; }
 since() { $PY -c 'import sys,time; print("%.2f" % (time.time()-float(sys.argv[1])))' "$1"; }
 # jget FILE EXPR: python expression over the JSON document in FILE as r
 jget() { $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
@@ -230,9 +129,9 @@ field() { jget "$W/http/b" "r.get('field')"; }
 expect() { # name status [python condition over the body r]
 	local name=$1 want=$2 cond=${3:-True}
 	if [ "$st" = "$want" ] && [ "$(jget "$W/http/b" "$cond")" = True ]; then
-		ok "$name"
+		t_ok "$name"
 	else
-		ko "$name" "got $st $(body | tr '\n' ' '), want $want${3:+ with $3}"
+		t_ko "$name" "got $st $(body | tr '\n' ' '), want $want${3:+ with $3}"
 	fi
 }
 # At most CONFIG_AUTH_HASHES_PER_S (4) password checks per second are made (429
@@ -256,38 +155,27 @@ upload() {
 }
 
 # --- lab -------------------------------------------------------------------------------
-lab_up "$NAME" --appliance || abort "tools/lab up failed"
-start_server sink internet 280 $PY tests/lab/mgmt_lab.py sink 80
-start_server dnsmasq internet 280 dnsmasq -k -C "$W/etc/dnsmasq.conf" --user=root --group=root
-for _ in $(seq 50); do [ -n "$(ip netns exec "$(ns internet)" ss -Hltn "sport = :80")" ] && break; sleep 0.1; done
-[ -n "$(ip netns exec "$(ns internet)" ss -Hltn "sport = :80")" ] || abort "sink did not start"
-wait_port internet u 10.77.0.53:53 || abort "dnsmasq did not start"
+lab_up "$NAME" --appliance || t_abort "tools/lab up failed"
+t_start_server sink internet 280 $PY tests/lab/mgmt_lab.py sink 80
+t_start_server dnsmasq internet 280 dnsmasq -k -C "$W/etc/dnsmasq.conf" --user=root --group=root
+for _ in $(seq 50); do [ -n "$(ip netns exec "$(t_ns internet)" ss -Hltn "sport = :80")" ] && break; sleep 0.1; done
+[ -n "$(ip netns exec "$(t_ns internet)" ss -Hltn "sport = :80")" ] || t_abort "sink did not start"
+t_wait_port internet u 10.77.0.53:53 || t_abort "dnsmasq did not start"
 
-lt_alerts=$W/log/alerts.jsonl
-lt_log=$W/log/leaktap.log
-ip netns exec "$(ns app)" timeout -k 5 280 "$BIN" --lan lan0 --wan wan0 --config "$W/etc/config.json" \
-	--state-dir "$W/state" >"$lt_alerts" 2>"$lt_log" &
-lt_pid=$!
-for _ in $(seq 150); do
-	grep -q "first-boot password:" "$lt_log" && grep -q "forwarding between" "$lt_log" && break
-	kill -0 $lt_pid 2>/dev/null || break
-	sleep 0.1
-done
-grep -q "forwarding between" "$lt_log" || abort "leaktap did not start: $(tail -n 3 "$lt_log")"
-OTP=$(grep -ao 'first-boot password: [A-Za-z0-9]\{16\}' "$lt_log" | head -n 1 | sed 's/.*: //')
+t_lt_launch "" ip netns exec "$(t_ns app)" timeout -k 5 280 "$BIN" --lan lan0 --wan wan0 --config "$W/etc/config.json" \
+	--state-dir "$W/state"
+t_lt_wait_log "first-boot password:" 150 && t_lt_wait_log "forwarding between" 150
+grep -q "forwarding between" "$lt_log" || t_abort "leaktap did not start: $(tail -n 3 "$lt_log")"
+OTP=$(t_otp)
 if [ ${#OTP} = 16 ]; then
-	ok "first boot: the console prints a 16-character one-time password"
+	t_ok "first boot: the console prints a 16-character one-time password"
 else
-	ko "first boot: the console prints a 16-character one-time password" "got '$OTP' ($(grep -i password "$lt_log" | head -n 2))"
+	t_ko "first boot: the console prints a 16-character one-time password" "got '$OTP' ($(grep -i password "$lt_log" | head -n 2))"
 fi
-t0=$(now)
-for _ in $(seq 60); do
-	code=$(lab_exec "$NAME" office timeout 5 curl -sk --max-time 2 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
-	[ "$code" = 200 ] && break
-	sleep 0.25
-done
-[ "$code" = 200 ] || abort "no HTTPS answer from $B/ (last: ${code:-none}); log: $(tail -n 3 "$lt_log")"
-say "leaktap pid $lt_pid: page answers after $(since "$t0") s"
+t0=$(t_now)
+t_https_up "$B/"
+[ "$t_code" = 200 ] || t_abort "no HTTPS answer from $B/ (last: ${t_code:-none}); log: $(tail -n 3 "$lt_log")"
+t_say "leaktap pid $lt_pid: page answers after $(since "$t0") s"
 
 # =====================================================================================
 # redirect, the page, no session, wan side
@@ -295,31 +183,31 @@ say "leaktap pid $lt_pid: page answers after $(since "$t0") s"
 r=$(lab_exec "$NAME" office timeout -k 2 10 curl -s --max-time 5 -o /dev/null -w '%{http_code} %{redirect_url}' \
 	"http://$APP/api/status?x=1")
 if [ "$r" = "301 https://$APP/api/status?x=1" ]; then
-	ok "http :80 answers 301 to the same URL over https"
+	t_ok "http :80 answers 301 to the same URL over https"
 else
-	ko "http :80 answers 301 to the same URL over https" "got '$r'"
+	t_ko "http :80 answers 301 to the same URL over https" "got '$r'"
 fi
 r=$(lab_exec "$NAME" office timeout -k 2 10 curl -sk --max-time 5 --compressed -o "$W/log/index.html" \
 	-w '%{http_code} %{content_type}' "$B/")
 if [ "${r%% *}" = 200 ] && grep -qi '<html' "$W/log/index.html"; then
-	ok "the page (/) is served without a session ($r)"
+	t_ok "the page (/) is served without a session ($r)"
 else
-	ko "the page (/) is served without a session" "got '$r'"
+	t_ko "the page (/) is served without a session" "got '$r'"
 fi
 api -x GET /api/status
 expect "no session: GET /api/status 401 with an error object" 401 "'error' in r"
-[ "$(hdr Cache-Control)" = no-store ] && ok "/api answers carry Cache-Control: no-store" ||
-	ko "/api answers carry Cache-Control: no-store" "got '$(hdr Cache-Control)'"
+[ "$(hdr Cache-Control)" = no-store ] && t_ok "/api answers carry Cache-Control: no-store" ||
+	t_ko "/api answers carry Cache-Control: no-store" "got '$(hdr Cache-Control)'"
 api -x GET /api/config
 expect "no session: GET /api/config 401" 401
 api -x PUT /api/config '{"mode": "block"}'
 expect "no session: PUT /api/config 401" 401
-r=$(ip netns exec "$(ns internet)" timeout -k 2 10 curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
+r=$(ip netns exec "$(t_ns internet)" timeout -k 2 10 curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
 rc=$?
 if [ "${r:-000}" = 000 ]; then
-	ok "wan side (internet namespace): no HTTP answer (curl exit $rc$([ $rc = 7 ] && echo ', refused'))"
+	t_ok "wan side (internet namespace): no HTTP answer (curl exit $rc$([ $rc = 7 ] && echo ', refused'))"
 else
-	ko "wan side (internet namespace): no HTTP answer" "got HTTP $r"
+	t_ko "wan side (internet namespace): no HTTP answer" "got HTTP $r"
 fi
 
 # =====================================================================================
@@ -341,9 +229,9 @@ lt_session=*HttpOnly*) ;;
 *) ck="bad: $ck" ;;
 esac
 if [[ $ck == lt_session=* ]] && [[ $ck == *Secure* ]] && [[ $ck == *SameSite=Strict* ]] && [[ $ck == *Path=/* ]]; then
-	ok "session cookie: lt_session, HttpOnly, Secure, SameSite=Strict, Path=/"
+	t_ok "session cookie: lt_session, HttpOnly, Secure, SameSite=Strict, Path=/"
 else
-	ko "session cookie: lt_session, HttpOnly, Secure, SameSite=Strict, Path=/" "Set-Cookie: $ck"
+	t_ko "session cookie: lt_session, HttpOnly, Secure, SameSite=Strict, Path=/" "Set-Cookie: $ck"
 fi
 api GET /api/status
 expect "must-change session: GET /api/status 403 password change required" 403 "'password change required' in r.get('error','')"
@@ -388,22 +276,22 @@ expect "POST /api/logout without X-CSRF-Token: 403 (session kept)" 403
 api GET /api/nosuch
 expect "GET /api/nosuch: 404 with an error object" 404 "'error' in r"
 api GET /nosuch.html
-[ "$st" = 404 ] && ok "GET /nosuch.html: 404" || ko "GET /nosuch.html: 404" "got $st"
+[ "$st" = 404 ] && t_ok "GET /nosuch.html: 404" || t_ko "GET /nosuch.html: 404" "got $st"
 api DELETE /api/status
 allow=$(hdr Allow)
-if [ "$st" = 405 ] && [[ $allow == *GET* ]]; then ok "DELETE /api/status: 405, Allow: $allow"; else ko "DELETE /api/status: 405 with Allow listing GET" "got $st, Allow: '$allow'"; fi
+if [ "$st" = 405 ] && [[ $allow == *GET* ]]; then t_ok "DELETE /api/status: 405, Allow: $allow"; else t_ko "DELETE /api/status: 405 with Allow listing GET" "got $st, Allow: '$allow'"; fi
 api -x -J "$W/http/nojar" DELETE /api/status
-[ "$st" = 405 ] && ok "method is checked before the session: DELETE /api/status without a session 405" ||
-	ko "method is checked before the session: DELETE /api/status without a session 405" "got $st"
+[ "$st" = 405 ] && t_ok "method is checked before the session: DELETE /api/status without a session 405" ||
+	t_ko "method is checked before the session: DELETE /api/status without a session 405" "got $st"
 api GET /api/login
 allow=$(hdr Allow)
-if [ "$st" = 405 ] && [[ $allow == *POST* ]]; then ok "GET /api/login: 405, Allow: $allow"; else ko "GET /api/login: 405 with Allow listing POST" "got $st, Allow: '$allow'"; fi
+if [ "$st" = 405 ] && [[ $allow == *POST* ]]; then t_ok "GET /api/login: 405, Allow: $allow"; else t_ko "GET /api/login: 405 with Allow listing POST" "got $st, Allow: '$allow'"; fi
 
 api GET /api/status
 cp "$W/http/b" "$W/log/status1.json"
 expect "GET /api/status: 200, monitor, mgmt address 10.77.0.250/24, lan port up" 200 \
 	"r['mode']=='monitor' and r['mgmt']['address']=='$APP/24' and r['ports']['lan']['link'] is True"
-ip netns exec "$(ns office)" timeout 10 ping -c 5 -i 0.2 -q 10.77.0.53 >/dev/null 2>&1
+ip netns exec "$(t_ns office)" timeout 10 ping -c 5 -i 0.2 -q 10.77.0.53 >/dev/null 2>&1
 sleep 1
 api GET /api/status
 cp "$W/http/b" "$W/log/status2.json"
@@ -412,9 +300,9 @@ f2=$(jget "$W/log/status2.json" "r['ports']['lan']['rx_frames']")
 e1=$(jget "$W/log/status1.json" "r['engine']['frames']")
 e2=$(jget "$W/log/status2.json" "r['engine']['frames']")
 if [ -n "$f1" ] && [ -n "$f2" ] && [ "$f2" -gt "$f1" ] && [ -n "$e2" ] && [ "$e2" -gt "${e1:-0}" ]; then
-	ok "status is live: lan rx_frames $f1 -> $f2, engine frames $e1 -> $e2 across 5 pings"
+	t_ok "status is live: lan rx_frames $f1 -> $f2, engine frames $e1 -> $e2 across 5 pings"
 else
-	ko "status is live" "lan rx_frames '$f1' -> '$f2', engine frames '$e1' -> '$e2'"
+	t_ko "status is live" "lan rx_frames '$f1' -> '$f2', engine frames '$e1' -> '$e2'"
 fi
 
 # =====================================================================================
@@ -436,9 +324,9 @@ bad_put() { # key json-value expected-field
 	mutate "$1" "$2"
 	api -T "$W/http/put.json" PUT /api/config
 	if [ "$st" = 400 ] && [ "$(field)" = "$3" ] && [ "$(jget "$W/http/b" "'$3' in r.get('errors', {})")" = True ]; then
-		ok "PUT /api/config $1=$2: 400, field $3 ($(jget "$W/http/b" "r['error']"))"
+		t_ok "PUT /api/config $1=$2: 400, field $3 ($(jget "$W/http/b" "r['error']"))"
 	else
-		ko "PUT /api/config $1=$2: 400 with field $3 (and in errors)" "got $st $(body)"
+		t_ko "PUT /api/config $1=$2: 400 with field $3 (and in errors)" "got $st $(body)"
 	fi
 }
 bad_put mode '"panic"' mode
@@ -455,9 +343,9 @@ bad_put syslog.port '70000' syslog.port
 for b in '[1, 2]' '"config"' '42' '{"mode": "monitor"' 'null'; do
 	api PUT /api/config "$b"
 	if [ "$st" = 400 ] && [ "$(field)" = "" ] && [ "$(jget "$W/http/b" "'field' in r")" = True ]; then
-		ok "PUT /api/config body $b: 400, field \"\""
+		t_ok "PUT /api/config body $b: 400, field \"\""
 	else
-		ko "PUT /api/config body $b: 400 with field \"\"" "got $st $(body)"
+		t_ko "PUT /api/config body $b: 400 with field \"\"" "got $st $(body)"
 	fi
 done
 # two bad keys at once: errors names both
@@ -468,9 +356,9 @@ expect "PUT /api/config with two bad keys: errors names both" 400 "set(r.get('er
 api GET /api/config
 if [ "$st" = 200 ] && $PY -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
 	"$W/http/b" "$W/log/config0.json"; then
-	ok "after the bad PUTs the configuration is unchanged"
+	t_ok "after the bad PUTs the configuration is unchanged"
 else
-	ko "after the bad PUTs the configuration is unchanged" "got $st $(body)"
+	t_ko "after the bad PUTs the configuration is unchanged" "got $st $(body)"
 fi
 
 # =====================================================================================
@@ -480,23 +368,23 @@ upload http://up1.video.test/upload/clip.mp4 "$M/clip.mp4"
 sleep 1.5
 n1=$(alerts_for 10.77.0.101)
 if [ "$u_rc" = 0 ] && [ "$u_sha" = "$clip_sha" ] && [ "$n1" = 0 ]; then
-	ok "threshold_mb 20: a $((clip_size / 1000000)) MB MP4 upload arrives intact and gives no alert ($u_time s)"
+	t_ok "threshold_mb 20: a $((clip_size / 1000000)) MB MP4 upload arrives intact and gives no alert ($u_time s)"
 else
-	ko "threshold_mb 20: a 12 MB MP4 upload arrives intact and gives no alert" "curl $u_rc, sha ok: $([ "$u_sha" = "$clip_sha" ] && echo yes || echo no), alert lines $n1"
+	t_ko "threshold_mb 20: a 12 MB MP4 upload arrives intact and gives no alert" "curl $u_rc, sha ok: $([ "$u_sha" = "$clip_sha" ] && echo yes || echo no), alert lines $n1"
 fi
 mutate threshold_mb 5
 api -T "$W/http/put.json" PUT /api/config
 expect "PUT /api/config threshold_mb 5: 200, in force" 200 "r.get('ok') is True and r['config']['threshold_mb']==5"
 api GET /api/status
-[ "$(jget "$W/http/b" "r['uptime_s']")" -ge 1 ] 2>/dev/null && say "uptime_s $(jget "$W/http/b" "r['uptime_s']") (no restart: same pid $lt_pid alive: $(kill -0 $lt_pid && echo yes))"
+[ "$(jget "$W/http/b" "r['uptime_s']")" -ge 1 ] 2>/dev/null && t_say "uptime_s $(jget "$W/http/b" "r['uptime_s']") (no restart: same pid $lt_pid alive: $(kill -0 $lt_pid && echo yes))"
 upload http://up2.video.test/upload/clip.mp4 "$M/clip.mp4"
 for _ in $(seq 30); do [ "$(alerts_for 10.77.0.102)" -gt 0 ] && break; sleep 0.1; done
-a2=$(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | grep '"update":0' | head -n 1)
+a2=$(t_alert0 10.77.0.102)
 if [ "$u_rc" = 0 ] && [ "$u_sha" = "$clip_sha" ] && [ -n "$a2" ] && kill -0 $lt_pid; then
-	ok "threshold_mb 5 (live, same process): the next 12 MB MP4 upload gives an alert"
-	say "alert: $(echo "$a2" | cut -c1-300)"
+	t_ok "threshold_mb 5 (live, same process): the next 12 MB MP4 upload gives an alert"
+	t_say "alert: $(echo "$a2" | cut -c1-300)"
 else
-	ko "threshold_mb 5 (live): the next 12 MB MP4 upload gives an alert" "curl $u_rc, alert '$a2'"
+	t_ko "threshold_mb 5 (live): the next 12 MB MP4 upload gives an alert" "curl $u_rc, alert '$a2'"
 fi
 aid=$(echo "$a2" | $PY -c 'import json,sys; print(json.load(sys.stdin)["alert_id"])' 2>/dev/null)
 sleep 1.5
@@ -515,16 +403,16 @@ upload http://up2.video.test/upload/clip.mp4 "$M/clip.mp4"
 sleep 1.5
 n_after=$(alerts_for 10.77.0.102)
 if [ "$u_rc" = 0 ] && [ "$u_sha" = "$clip_sha" ] && [ "$n_after" = "$n_before" ]; then
-	ok "after allow-from-alert the next upload to that host gives no alert"
+	t_ok "after allow-from-alert the next upload to that host gives no alert"
 else
-	ko "after allow-from-alert the next upload to that host gives no alert" "curl $u_rc, alert lines for .102 $n_before -> $n_after: $(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | tail -n +$((n_before + 1)) | cut -c1-200)"
+	t_ko "after allow-from-alert the next upload to that host gives no alert" "curl $u_rc, alert lines for .102 $n_before -> $n_after: $(grep '"remote_ip":"10.77.0.102"' "$lt_alerts" | tail -n +$((n_before + 1)) | cut -c1-200)"
 fi
 upload http://up3.video.test/upload/clip.mp4 "$M/clip.mp4"
 for _ in $(seq 30); do [ "$(alerts_for 10.77.0.103)" -gt 0 ] && break; sleep 0.1; done
 if [ "$(alerts_for 10.77.0.103)" -gt 0 ]; then
-	ok "control: an upload to another host still gives an alert"
+	t_ok "control: an upload to another host still gives an alert"
 else
-	ko "control: an upload to another host still gives an alert" "none for 10.77.0.103"
+	t_ko "control: an upload to another host still gives an alert" "none for 10.77.0.103"
 fi
 
 # =====================================================================================
@@ -535,7 +423,7 @@ for i in 1 2 3 4 5; do
 	login -h office2 -J "$J2" "wrong-password-$i"
 	[ "$st" = 401 ] || break
 done
-if [ "$st" = 401 ]; then ok "office2: 5 wrong passwords, each 401"; else ko "office2: 5 wrong passwords, each 401" "attempt $i: $st $(body)"; fi
+if [ "$st" = 401 ]; then t_ok "office2: 5 wrong passwords, each 401"; else t_ko "office2: 5 wrong passwords, each 401" "attempt $i: $st $(body)"; fi
 login -h office2 -J "$J2" "wrong-password-6"
 ra=$(hdr Retry-After)
 expect "office2: the 6th login is 429 with retry_s (Retry-After: $ra)" 429 "5 < r.get('retry_s',0) <= 300 and '$ra'.isdigit() and abs(int('$ra') - r['retry_s']) <= 1"
@@ -554,19 +442,19 @@ for kw in garbage:400 bighead:431 manyheaders:431 bigbody:413 bigchunked:413 noh
 	r=$(raw 443 "$k" --tls)
 	echo "raw $k over TLS: $r" >>"$W/log/requests.log"
 	case $r in
-	"HTTP/1.1 $want "*) ok "malformed over TLS ($k): $r" ;;
-	*) ko "malformed over TLS ($k): $want" "got '$r'" ;;
+	"HTTP/1.1 $want "*) t_ok "malformed over TLS ($k): $r" ;;
+	*) t_ko "malformed over TLS ($k): $want" "got '$r'" ;;
 	esac
 done
 r=$(raw 80 garbage)
-case $r in "HTTP/1.1 4"*) ok "garbage to :80: $r" ;; *) ko "garbage to :80: 4xx" "got '$r'" ;; esac
+case $r in "HTTP/1.1 4"*) t_ok "garbage to :80: $r" ;; *) t_ko "garbage to :80: 4xx" "got '$r'" ;; esac
 r=$(raw 443 garbage)
-say "plain (not TLS) garbage to :443: $r"
+t_say "plain (not TLS) garbage to :443: $r"
 api GET /api/status
 if [ "$st" = 200 ] && kill -0 $lt_pid 2>/dev/null; then
-	ok "after the malformed requests leaktap runs and the API answers"
+	t_ok "after the malformed requests leaktap runs and the API answers"
 else
-	ko "after the malformed requests leaktap runs and the API answers" "got $st; $(tail -n 2 "$lt_log")"
+	t_ko "after the malformed requests leaktap runs and the API answers" "got $st; $(tail -n 2 "$lt_log")"
 fi
 
 # =====================================================================================
@@ -574,23 +462,23 @@ fi
 # =====================================================================================
 upload http://bulk.data.test/upload/random.bin "$M/random.bin" application/octet-stream
 base_time=$u_time
-[ "$u_rc" = 0 ] && [ "$u_sha" = "$rnd_sha" ] || ko "baseline 20 MB upload (no flood) intact" "curl $u_rc"
+[ "$u_rc" = 0 ] && [ "$u_sha" = "$rnd_sha" ] || t_ko "baseline 20 MB upload (no flood) intact" "curl $u_rc"
 FLOOD_S=20
 lab_exec "$NAME" office timeout -k 2 $((FLOOD_S + 20)) $PY tests/lab/mgmt_lab.py flood "$APP" 443 \
 	--hold 200 --tls-hold 20 --slow 20 --seconds $FLOOD_S >"$W/log/flood.txt" 2>&1 &
 flood_pid=$!
 PIDS+=("$flood_pid")
-t_flood=$(now)
+t_flood=$(t_now)
 sleep 3
 upload http://bulk.data.test/upload/random.bin "$M/random.bin" application/octet-stream
 if [ "$u_rc" = 0 ] && [ "$u_sha" = "$rnd_sha" ]; then
-	ok "during the flood a 20 MB upload through the bridge arrives intact ($u_time s; $base_time s without the flood)"
+	t_ok "during the flood a 20 MB upload through the bridge arrives intact ($u_time s; $base_time s without the flood)"
 else
-	ko "during the flood a 20 MB upload through the bridge arrives intact" "curl $u_rc, sha $u_sha; $(head -c 200 "$W/log/upload.err")"
+	t_ko "during the flood a 20 MB upload through the bridge arrives intact" "curl $u_rc, sha $u_sha; $(head -c 200 "$W/log/upload.err")"
 fi
 during=
 while [ "$($PY -c 'import sys,time; print(int(time.time()-float(sys.argv[1])))' "$t_flood")" -lt $((FLOOD_S - 4)) ]; do
-	t1=$(now)
+	t1=$(t_now)
 	st=$(lab_exec "$NAME" office timeout -k 2 8 curl -sk --max-time 4 -o "$W/http/b" -w '%{http_code}' -b "$JAR" "$B/api/status" 2>/dev/null)
 	echo "during flood +$(since "$t_flood") s: GET /api/status -> ${st:-000} in $(since "$t1") s" >>"$W/log/requests.log"
 	if [ "$st" = 200 ]; then
@@ -599,10 +487,10 @@ while [ "$($PY -c 'import sys,time; print(int(time.time()-float(sys.argv[1])))' 
 	fi
 	sleep 0.5
 done
-if [ -n "$during" ]; then ok "during the flood the API answers ($during)"; else ko "during the flood the API answers" "no 200 in $((FLOOD_S - 4)) s (see $W/log/requests.log)"; fi
+if [ -n "$during" ]; then t_ok "during the flood the API answers ($during)"; else t_ko "during the flood the API answers" "no 200 in $((FLOOD_S - 4)) s (see $W/log/requests.log)"; fi
 wait "$flood_pid"
-t_end=$(now)
-say "flood: $(tail -n 1 "$W/log/flood.txt")"
+t_end=$(t_now)
+t_say "flood: $(tail -n 1 "$W/log/flood.txt")"
 after=
 for _ in $(seq 20); do
 	st=$(lab_exec "$NAME" office timeout -k 2 8 curl -sk --max-time 3 -o "$W/http/b" -w '%{http_code}' -b "$JAR" "$B/api/status" 2>/dev/null)
@@ -610,12 +498,12 @@ for _ in $(seq 20); do
 	sleep 0.25
 done
 if [ -n "$after" ] && $PY -c 'import sys; sys.exit(not float(sys.argv[1]) <= 5)' "$after"; then
-	ok "after the flood the API answers within 5 s ($after s)"
+	t_ok "after the flood the API answers within 5 s ($after s)"
 else
-	ko "after the flood the API answers within 5 s" "${after:-no answer} (last status ${st:-000})"
+	t_ko "after the flood the API answers within 5 s" "${after:-no answer} (last status ${st:-000})"
 fi
 r=$(lab_exec "$NAME" office timeout -k 2 10 curl -sk --max-time 5 --compressed -o /dev/null -w '%{http_code} %{time_total}' "$B/app.js")
-[ "${r%% *}" = 200 ] && ok "after the flood the page's app.js loads ($r s)" || ko "after the flood the page's app.js loads" "got '$r'"
+[ "${r%% *}" = 200 ] && t_ok "after the flood the page's app.js loads ($r s)" || t_ko "after the flood the page's app.js loads" "got '$r'"
 
 # =====================================================================================
 # mgmt.from_wan opens the page to the wan side; back to false closes it
@@ -627,16 +515,16 @@ api -T "$W/http/put.json" PUT /api/config
 expect "PUT mgmt.from_wan true: 200" 200 "r['config']['mgmt']['from_wan'] is True"
 r=
 for _ in $(seq 10); do
-	r=$(ip netns exec "$(ns internet)" timeout -k 2 10 curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
+	r=$(ip netns exec "$(t_ns internet)" timeout -k 2 10 curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
 	[ "$r" = 200 ] && break
 	sleep 0.3
 done
-[ "$r" = 200 ] && ok "from_wan true: the internet namespace gets the page (200)" || ko "from_wan true: the internet namespace gets the page" "got '${r:-000}'"
+[ "$r" = 200 ] && t_ok "from_wan true: the internet namespace gets the page (200)" || t_ko "from_wan true: the internet namespace gets the page" "got '${r:-000}'"
 mutate mgmt.from_wan false
 api -T "$W/http/put.json" PUT /api/config
 expect "PUT mgmt.from_wan false: 200" 200 "r['config']['mgmt']['from_wan'] is False"
-r=$(ip netns exec "$(ns internet)" timeout -k 2 10 curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
-[ "${r:-000}" = 000 ] && ok "from_wan false again: no HTTP answer on the wan side" || ko "from_wan false again: no HTTP answer on the wan side" "got HTTP $r"
+r=$(ip netns exec "$(t_ns internet)" timeout -k 2 10 curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "$B/" 2>/dev/null)
+[ "${r:-000}" = 000 ] && t_ok "from_wan false again: no HTTP answer on the wan side" || t_ko "from_wan false again: no HTTP answer on the wan side" "got HTTP $r"
 
 # =====================================================================================
 # logout
@@ -645,9 +533,9 @@ LOGGED_OUT=$(awk '$6 == "lt_session" {print $7}' "$JAR" | head -n 1)
 api POST /api/logout '{}'
 ck=$(hdr Set-Cookie)
 if [ "$st" = 200 ] && [[ $ck == "lt_session=;"* ]] && [[ $ck == *Max-Age=0* ]]; then
-	ok "logout: 200, cookie cleared (Max-Age=0)"
+	t_ok "logout: 200, cookie cleared (Max-Age=0)"
 else
-	ko "logout: 200, cookie cleared (Max-Age=0)" "got $st, Set-Cookie: $ck"
+	t_ko "logout: 200, cookie cleared (Max-Age=0)" "got $st, Set-Cookie: $ck"
 fi
 # the logged-out session's token, sent by hand (the jar no longer has it): 401
 api -x -J "$W/http/nojar" -H "Cookie: lt_session=${LOGGED_OUT:-none}" GET /api/status
@@ -656,16 +544,6 @@ api -x -J "$W/http/nojar" -H "Cookie: lt_session=${LOGGED_OUT:-none}" GET /api/s
 expect "the logged-out session is refused: GET /api/session 401" 401
 
 # =====================================================================================
-kill -TERM "$lt_pid" 2>/dev/null
-for _ in $(seq 100); do kill -0 "$lt_pid" 2>/dev/null || break; sleep 0.1; done
-wait "$lt_pid"
-rc=$?
-lt_pid=
-[ "$rc" = 0 ] && ok "leaktap exits 0 on SIGTERM" || ko "leaktap exits 0 on SIGTERM" "exit $rc; $(tail -n 3 "$lt_log")"
-if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$lt_log"; then
-	ko "no sanitizer report" "see $lt_log"
-else
-	ok "no sanitizer report"
-fi
+t_lt_stop "" 100
 grep -E "^(frames|flows|mgmt|http|leaktap: forwarded)" "$lt_log" | sed 's/^/  leaktap: /'
-finish
+t_finish

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Helpers of the management-plane lab tests (tests/lab/mgmt_api.sh, tools/bench_https.sh).
+"""Helpers of the lab tests (tests/lab/mgmt_api.sh, tests/web/lab.sh, tests/lab/export.sh,
+tests/lab/leds_console.sh, tools/bench_https.sh).
 Each subcommand is one bounded tool; none of them runs longer than its arguments say.
 
   mgmt_lab.py sink PORT
@@ -31,6 +32,8 @@ import sys
 import threading
 import time
 
+from sink import file_part  # tests/lab/sink.py: the same multipart parser
+
 
 def tls_ctx():
     c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -40,21 +43,6 @@ def tls_ctx():
 
 
 # ---------------------------------------------------------------- sink
-def file_part(body, ctype):
-    b = None
-    for p in ctype.split(";"):
-        p = p.strip()
-        if p.lower().startswith("boundary="):
-            b = p[9:].strip('"').encode()
-    if not b:
-        return body
-    d = b"--" + b
-    i = body.find(d)
-    h = body.find(b"\r\n\r\n", i) if i >= 0 else -1
-    j = body.find(b"\r\n" + d, h + 4) if h >= 0 else -1
-    return body[h + 4:j] if j >= 0 else b""
-
-
 class Sink(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # answers Expect: 100-continue
 

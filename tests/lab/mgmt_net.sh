@@ -29,67 +29,19 @@
 # Output: PASS/FAIL lines, then "N passed, N failed". Work files in build/lab/mgmt.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-BIN=${LEAKTAP_BIN:-build/asan/leaktap}
-case $BIN in /*) ;; *) BIN=$top/$BIN ;; esac
-PY=/usr/bin/python3
+# shellcheck source=tests/lab/lib.sh
+. tests/lab/lib.sh mgmt_net ln$$ build/lab/mgmt
 TOOL=$top/tests/lab/mgmt_tool.py
-NAME=ln$$
-W=$top/build/lab/mgmt
-pass=0 fail=0
 APP_LL=fe80::1e:a7ff:fe00:1 # EUI-64 of the native_sim board MAC 02:1e:a7:00:00:01
 
-ok() {
-	pass=$((pass + 1))
-	echo "PASS $1"
-}
-ko() {
-	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 0
-	exit 1
-}
-abort() {
-	ko "setup" "$*"
-	finish
-}
-
-[ "$(id -u)" = 0 ] || {
-	echo "mgmt_net: needs root (network namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-for c in dnsmasq ip ping timeout; do
-	command -v $c >/dev/null 2>&1 || abort "missing $c"
-done
-[ -x "$BIN" ] || abort "$BIN not built (make asan)"
-
-# shellcheck source=tools/lab
-. tools/lab
-PIDS=()
-lt_pid=
-cleanup() {
-	local p
-	for p in $lt_pid "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $lt_pid "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	lab_down "$NAME"
-}
-trap cleanup EXIT
-trap 'ko interrupted; finish' INT TERM
+t_need dnsmasq ip ping timeout
 
 rm -rf "$W"
 mkdir -p "$W/log" "$W/etc"
-ns() { lab_ns "$NAME" "$1"; }
 in_ns() { # seconds host cmd...: cmd in that host's namespace, bounded in time
 	local t=$1 h=$2
 	shift 2
-	ip netns exec "$(ns "$h")" timeout -k 2 "$t" "$@"
+	ip netns exec "$(t_ns "$h")" timeout -k 2 "$t" "$@"
 }
 
 cat >"$W/etc/dnsmasq.conf" <<EOF
@@ -107,46 +59,23 @@ log-facility=$W/log/dnsmasq.log
 pid-file=$W/log/dnsmasq.pid
 EOF
 
-lab_up "$NAME" --appliance || abort "tools/lab up failed"
-ip netns exec "$(ns internet)" timeout -k 2 150 dnsmasq -k -C "$W/etc/dnsmasq.conf" \
+lab_up "$NAME" --appliance || t_abort "tools/lab up failed"
+ip netns exec "$(t_ns internet)" timeout -k 2 150 dnsmasq -k -C "$W/etc/dnsmasq.conf" \
 	--user=root --group=root >"$W/log/dnsmasq.out" 2>&1 &
 PIDS+=($!)
-ip netns exec "$(ns internet)" timeout -k 2 150 $PY "$TOOL" sntp-server 10.77.0.120 145 \
+ip netns exec "$(t_ns internet)" timeout -k 2 150 $PY "$TOOL" sntp-server 10.77.0.120 145 \
 	>"$W/log/sntp.log" 2>&1 &
 PIDS+=($!)
 
 start_leaktap() { # label json
 	echo "$2" >"$W/etc/$1.json"
-	lt_log=$W/log/leaktap-$1.log
-	ip netns exec "$(ns app)" timeout -k 5 120 "$BIN" --lan lan0 --wan wan0 \
-		--config "$W/etc/$1.json" >"$W/log/alerts-$1.jsonl" 2>"$lt_log" &
-	lt_pid=$!
+	t_lt_launch "$1" ip netns exec "$(t_ns app)" timeout -k 5 120 "$BIN" --lan lan0 --wan wan0 \
+		--config "$W/etc/$1.json"
 }
-stop_leaktap() { # label
-	local rc
-	kill -TERM "$lt_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$lt_pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$lt_pid"
-	rc=$?
-	lt_pid=
-	[ "$rc" = 0 ] && ok "$1: leaktap exits 0 on SIGTERM" || ko "$1: leaktap exits 0 on SIGTERM" "exit $rc"
-	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$lt_log"; then
-		ko "$1: no sanitizer report" "see $lt_log"
-	else
-		ok "$1: no sanitizer report"
-	fi
-}
-wait_log() { # pattern seconds: wait for a line in the leaktap log
-	local i
-	for i in $(seq $(($2 * 10))); do
-		grep -qE "$1" "$lt_log" && return 0
-		kill -0 "$lt_pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+stop_leaktap() { t_lt_stop "$1" 100; }
+wait_log() { t_lt_wait_log "$1" $(($2 * 10)); } # pattern seconds: wait for a line in the leaktap log
 expect() { # name expected actual
-	if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "expected '$2', got '$3'"; fi
+	if [ "$2" = "$3" ]; then t_ok "$1"; else t_ko "$1" "expected '$2', got '$3'"; fi
 }
 
 # =============================================================================
@@ -158,22 +87,22 @@ if wait_log 'mgmt: [0-9.]+/[0-9]+ (from DHCP|static)' 15; then
 	echo "  $line"
 	addr=$(echo "$line" | sed -E 's|mgmt: ([0-9.]+)/.*|\1|')
 	case $line in
-	*"from DHCP"*) case $addr in 10.77.0.20[0-9]) ok "dhcp: lease from dnsmasq ($addr)" ;;
-		*) ko "dhcp: lease from dnsmasq" "$line" ;; esac ;;
-	*) ko "dhcp: lease from dnsmasq" "$line" ;;
+	*"from DHCP"*) case $addr in 10.77.0.20[0-9]) t_ok "dhcp: lease from dnsmasq ($addr)" ;;
+		*) t_ko "dhcp: lease from dnsmasq" "$line" ;; esac ;;
+	*) t_ko "dhcp: lease from dnsmasq" "$line" ;;
 	esac
 else
-	ko "dhcp: address acquired" "$(tail -n 3 "$lt_log")"
+	t_ko "dhcp: address acquired" "$(tail -n 3 "$lt_log")"
 	addr=10.77.0.250
 fi
 grep -q "DHCPACK(eth0) $addr 02:1e:a7:00:00:01 leaktap" "$W/log/dnsmasq.log" &&
-	ok "dhcp: dnsmasq leased it to the board MAC with hostname leaktap" ||
-	ko "dhcp: dnsmasq leased it to the board MAC with hostname leaktap" "$(grep DHCPACK "$W/log/dnsmasq.log")"
+	t_ok "dhcp: dnsmasq leased it to the board MAC with hostname leaktap" ||
+	t_ko "dhcp: dnsmasq leased it to the board MAC with hostname leaktap" "$(grep DHCPACK "$W/log/dnsmasq.log")"
 
 if in_ns 10 office ping -c 3 -i 0.3 -W 2 -q "$addr" >"$W/log/ping-mgmt.txt" 2>&1; then
-	ok "ping: office -> appliance $addr"
+	t_ok "ping: office -> appliance $addr"
 else
-	ko "ping: office -> appliance $addr" "$(tail -n 2 "$W/log/ping-mgmt.txt")"
+	t_ko "ping: office -> appliance $addr" "$(tail -n 2 "$W/log/ping-mgmt.txt")"
 fi
 
 got=
@@ -186,17 +115,17 @@ got=$(in_ns 5 office $PY "$TOOL" mdns-query someone-else 10.77.0.10 2>&1)
 expect "mdns: another name is not answered" "no answer" "$got"
 
 if in_ns 10 office ping -6 -c 2 -i 0.3 -W 2 -q "$APP_LL%eth0" >"$W/log/ping6.txt" 2>&1; then
-	ok "ipv6: office -> appliance link-local $APP_LL"
+	t_ok "ipv6: office -> appliance link-local $APP_LL"
 else
-	ko "ipv6: office -> appliance link-local $APP_LL" "$(tail -n 2 "$W/log/ping6.txt")"
+	t_ko "ipv6: office -> appliance link-local $APP_LL" "$(tail -n 2 "$W/log/ping6.txt")"
 fi
 
 if wait_log 'mgmt: time synced by SNTP' 20; then
-	ok "sntp: time synced from the server DHCP announced"
-	grep -q "answered $addr" "$W/log/sntp.log" && ok "sntp: request came from the appliance" ||
-		ko "sntp: request came from the appliance" "$(cat "$W/log/sntp.log")"
+	t_ok "sntp: time synced from the server DHCP announced"
+	grep -q "answered $addr" "$W/log/sntp.log" && t_ok "sntp: request came from the appliance" ||
+		t_ko "sntp: request came from the appliance" "$(cat "$W/log/sntp.log")"
 else
-	ko "sntp: time synced" "$(tail -n 3 "$lt_log"; tail -n 2 "$W/log/sntp.log")"
+	t_ko "sntp: time synced" "$(tail -n 3 "$lt_log"; tail -n 2 "$W/log/sntp.log")"
 fi
 
 got=$(in_ns 5 office $PY "$TOOL" connect "$addr" 9)
@@ -209,9 +138,9 @@ got=$(in_ns 5 internet $PY "$TOOL" connect "$APP_LL%eth0" 9)
 expect "tcp6: internet -> [appliance link-local]:9 refused" refused "$got"
 
 if in_ns 10 office ping -c 5 -i 0.2 -W 2 -q 10.77.0.53 >"$W/log/ping-fwd.txt" 2>&1; then
-	ok "forwarding: office -> internet ping, no loss"
+	t_ok "forwarding: office -> internet ping, no loss"
 else
-	ko "forwarding: office -> internet ping, no loss" "$(tail -n 2 "$W/log/ping-fwd.txt")"
+	t_ko "forwarding: office -> internet ping, no loss" "$(tail -n 2 "$W/log/ping-fwd.txt")"
 fi
 got=$(in_ns 5 internet $PY "$TOOL" connect 10.77.0.10 9)
 expect "forwarding: internet -> office TCP still forwarded (closed port: RST)" refused "$got"
@@ -225,18 +154,18 @@ expect "status: the two wan connection attempts counted as refused" 2 "$got"
 # =============================================================================
 start_leaktap static '{"mode": "monitor", "mgmt": {"dhcp": false, "address": "10.77.0.251/24", "from_wan": true, "mac": "02:77:00:00:00:fe"}}'
 if wait_log 'mgmt: 10.77.0.251/24 static' 5; then
-	ok "static: 10.77.0.251/24 used at once"
+	t_ok "static: 10.77.0.251/24 used at once"
 else
-	ko "static: 10.77.0.251/24 used at once" "$(tail -n 3 "$lt_log")"
+	t_ko "static: 10.77.0.251/24 used at once" "$(tail -n 3 "$lt_log")"
 fi
 if in_ns 10 office ping -c 3 -i 0.3 -W 2 -q 10.77.0.251 >"$W/log/ping-static.txt" 2>&1; then
-	ok "static: office -> appliance ping"
+	t_ok "static: office -> appliance ping"
 else
-	ko "static: office -> appliance ping" "$(tail -n 2 "$W/log/ping-static.txt")"
+	t_ko "static: office -> appliance ping" "$(tail -n 2 "$W/log/ping-static.txt")"
 fi
-got=$(ip -n "$(ns office)" neigh show 10.77.0.251 | grep -oE 'lladdr [0-9a-f:]+')
+got=$(ip -n "$(t_ns office)" neigh show 10.77.0.251 | grep -oE 'lladdr [0-9a-f:]+')
 expect "static: the appliance answers ARP with mgmt.mac" "lladdr 02:77:00:00:00:fe" "$got"
 got=$(in_ns 5 internet $PY "$TOOL" connect 10.77.0.251 9)
 expect "tcp: internet -> appliance:9 connects (from_wan true)" connected "$got"
 stop_leaktap static
-finish
+t_finish

@@ -4,8 +4,9 @@
 # each TCP connection delivers and hashes the multipart file part (or the
 # whole body), one JSON line per connection in LOG.
 #   sink.py LOG ADDR:PORT...
+# file_part() is also the multipart parser of mgmt_lab.py's sink (imported).
 import hashlib, json, socket, struct, sys, threading, time
-LOG = sys.argv[1]
+LOG = None  # set by main
 lock = threading.Lock()
 
 def tcp_bytes_received(c):
@@ -18,6 +19,8 @@ def tcp_bytes_received(c):
         return None
 
 def file_part(body, ctype):
+    # the multipart file part of a body (Content-Type's boundary), b"" when it
+    # is cut short; a body that is not multipart is the file itself
     b = None
     for p in ctype.split(";"):
         p = p.strip()
@@ -101,9 +104,15 @@ def serve(addr):
         c, peer = s.accept()
         threading.Thread(target=handle, args=(c, peer, c.getsockname()), daemon=True).start()
 
-for a in sys.argv[2:]:
-    h, _, p = a.rpartition(":")
-    threading.Thread(target=serve, args=((h, int(p)),), daemon=True).start()
-print("sink listening", flush=True)
-while True:
-    time.sleep(3600)
+def main():
+    global LOG
+    LOG = sys.argv[1]
+    for a in sys.argv[2:]:
+        h, _, p = a.rpartition(":")
+        threading.Thread(target=serve, args=((h, int(p)),), daemon=True).start()
+    print("sink listening", flush=True)
+    while True:
+        time.sleep(3600)
+
+if __name__ == "__main__":
+    main()
