@@ -247,7 +247,7 @@ static const char sdp[] = "v=0\r\no=- 0 0 IN IP4 10.0.0.5\r\ns=cam\r\nt=0 0\r\n"
 /* A remote client DESCRIBEs and PLAYs a LAN camera; frames from real RTP. */
 static void test_play_served(void **st)
 {
-	struct blob pk;
+	struct blob pk = {0};
 	struct wb q, a;
 	struct blob bq, ba;
 	struct rec r;
