@@ -171,9 +171,6 @@ int loop_run(struct loop *l)
 		}
 		fds[nfd++] = fd;
 	}
-	for (size_t i = 0; i < l->n_wake && i < LOOP_WAKE_MAX; i++) {
-		fds[nfd++] = l->wake_fds[i];
-	}
 	uint64_t last_frame_us = 0;
 	uint64_t spin_us = CONFIG_LOOP_BUSY_POLL_US; /* a variable: 0 must compile too */
 	while (!*l->stop) {
@@ -212,7 +209,12 @@ int loop_run(struct loop *l)
 			uint32_t t = mgmt_sleep_ms(l->mgmt);
 			wait_ms = t < (uint32_t)wait_ms ? (int)t : wait_ms;
 		}
-		int w = brd_wait(fds, nfd, wait_ms);
+		/* The wake set is read each pass: the tick may drop a descriptor (console EOF). */
+		size_t n = nfd;
+		for (size_t i = 0; i < l->n_wake && i < LOOP_WAKE_MAX; i++) {
+			fds[n++] = l->wake_fds[i];
+		}
+		int w = brd_wait(fds, n, wait_ms);
 		if (w < 0 && w != -EINTR) {
 			return w;
 		}

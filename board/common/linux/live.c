@@ -86,6 +86,7 @@ static void watchdog_tick(void *ctx)
  */
 #define LIVE_STATUS_EVERY_MS 10000u /* MQTT's retained status document */
 #define LIVE_REBOOT_DELAY_MS 1000u  /* lets the web answer reach the browser first */
+#define LIVE_LED_EVERY_MS    20u    /* LED inputs sampled at most this often */
 
 struct live {
 	struct lx_state *st; /* --state-dir, or NULL */
@@ -112,6 +113,7 @@ struct live {
 	int con_fd;
 	uint64_t wd_us; /* WATCHDOG_USEC, 0 = none */
 	uint64_t status_ms;
+	uint64_t leds_ms;   /* LED inputs last sampled */
 	uint64_t reboot_ms; /* a reboot was asked for: leave the loop at this time; 0 = none */
 	uint64_t rx_seen[2];
 	bool rebooting;
@@ -323,7 +325,15 @@ static void live_tick(void *ctx)
 		lx_state_quarantines(lv->st);
 	}
 	app_tick(lv->app, now);
-	live_leds(lv, now);
+	/*
+	 * The LED inputs read port counters (files under /sys on Linux): not
+	 * on every pass of a busy loop, LIVE_LED_EVERY_MS is finer than any
+	 * pattern's step.
+	 */
+	if (now - lv->leds_ms >= LIVE_LED_EVERY_MS) {
+		lv->leds_ms = now;
+		live_leds(lv, now);
+	}
 	uint32_t led_ms = ledsm_tick(&lv->sm, now);
 	live_led_log(lv, now);
 	live_mgmt_line(lv);
