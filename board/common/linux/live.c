@@ -338,7 +338,7 @@ static void live_tick(void *ctx)
 	live_led_log(lv, now);
 	live_mgmt_line(lv);
 	if (lv->cli != NULL) {
-		if (cli_poll(lv->cli) == -ENODATA) {
+		if (lv->loop.n_wake > 0 && cli_poll(lv->cli) == -ENODATA) {
 			/* stdin ended (a service, a closed terminal): the console only writes. */
 			lv->l->n_wake = 0;
 		}
