@@ -307,10 +307,17 @@ class Cam(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
         self.end_headers()
         sent, i = 0, 0
+        t0 = time.monotonic()
         while sent < LIMIT:   # bounded: stops after LIMIT bytes of frames
             f = frames[i % len(frames)]; i += 1
             part = b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(f) + f + b"\r\n"
             self.wfile.write(part); sent += len(part)
+            # Paced like a camera (~200 Mbit/s at most), not a burst: a burst at
+            # memory speed overflowed the lab's veth queues on a busy machine and
+            # the capture then held a TCP hole that no replay can fill.
+            ahead = sent * 8 / 200e6 - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
         self.wfile.flush()
 
 class Sink(BaseHTTPRequestHandler):
