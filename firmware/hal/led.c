@@ -9,30 +9,17 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hal_fault.h"
+
 #ifdef CONFIG_TEST_FAULTS
-/* Test-only countdown next to the wrappers, so drivers stay clean (as in port.c). */
 static uint32_t fault_countdown;
 
 void led_fault_after(uint32_t nth)
 {
 	fault_countdown = nth;
 }
-
-static int fault_hit(void)
-{
-	return fault_countdown != 0 && --fault_countdown == 0;
-}
-#define FAULT(rc)                                                                                  \
-	do {                                                                                       \
-		if (fault_hit()) {                                                                 \
-			return (rc);                                                               \
-		}                                                                                  \
-	} while (0)
-#else
-#define FAULT(rc)                                                                                  \
-	do {                                                                                       \
-	} while (0)
 #endif
+#define FAULT(rc) HAL_FAULT(&fault_countdown, (void)0, rc)
 
 void led_init(struct led_dev *d, const struct led_ops *ops, const char *name, const char *base,
 	      void *ctx)

@@ -10,37 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_fault.h"
+
 #ifdef CONFIG_TEST_FAULTS
-/*
- * Test-only countdown shared by all ports, as SQLite's DO_OS_MALLOC_TEST
- * keeps its fault counter next to the wrappers: drivers stay clean.
- */
-static uint32_t fault_countdown;
+static uint32_t fault_countdown; /* shared by all ports */
 
 void port_fault_after(uint32_t nth)
 {
 	fault_countdown = nth;
 }
-
-static int fault_hit(struct port *p, const char *what)
-{
-	if (fault_countdown == 0 || --fault_countdown != 0) {
-		return 0;
-	}
-	snprintf(p->err, sizeof(p->err), "%s: injected fault in %s", p->name, what);
-	return 1;
-}
-#define FAULT(p, what, rc)                                                                         \
-	do {                                                                                       \
-		if (fault_hit((p), (what))) {                                                      \
-			return (rc);                                                               \
-		}                                                                                  \
-	} while (0)
-#else
-#define FAULT(p, what, rc)                                                                         \
-	do {                                                                                       \
-	} while (0)
 #endif
+#define FAULT(p, what, rc)                                                                         \
+	HAL_FAULT(&fault_countdown, hal_fault_note((p)->err, sizeof((p)->err), (p)->name, (what)), \
+		  rc)
 
 void port_init(struct port *p, const struct port_ops *ops, const char *name, const char *dev)
 {

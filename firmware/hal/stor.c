@@ -11,37 +11,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_fault.h"
+
 #ifdef CONFIG_TEST_FAULTS
-/*
- * Test-only countdown shared by all storage instances, kept next to the
- * wrappers as SQLite keeps DO_OS_MALLOC_TEST's: drivers stay clean.
- */
-static uint32_t fault_countdown;
+static uint32_t fault_countdown; /* shared by all storage instances */
 
 void stor_fault_after(uint32_t nth)
 {
 	fault_countdown = nth;
 }
-
-static int fault_hit(struct stor *s, const char *what, const char *name)
-{
-	if (fault_countdown == 0 || --fault_countdown != 0) {
-		return 0;
-	}
-	snprintf(s->err, sizeof(s->err), "%s: injected fault in %s", name ? name : "storage", what);
-	return 1;
-}
-#define FAULT(s, what, name, rc)                                                                   \
-	do {                                                                                       \
-		if (fault_hit((s), (what), (name))) {                                              \
-			return (rc);                                                               \
-		}                                                                                  \
-	} while (0)
-#else
-#define FAULT(s, what, name, rc)                                                                   \
-	do {                                                                                       \
-	} while (0)
 #endif
+#define FAULT(s, what, name, rc)                                                                   \
+	HAL_FAULT(&fault_countdown,                                                                \
+		  hal_fault_note((s)->err, sizeof((s)->err), (name) ? (name) : "storage", (what)), \
+		  rc)
 
 bool stor_name_ok(const char *name)
 {
